@@ -1,0 +1,55 @@
+# The book in two commands:  make book  (build the site)  and  make test  (check everything).
+# Both create a virtual environment in .venv on first use and install what they need.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+JB     := $(BIN)/jupyter-book
+NBVAL  := --nbval --nbval-sanitize-with tools/nbval_sanitize.cfg --nbval-current-env
+
+.PHONY: help book test unit nbval build-strict notebooks figures benchmarks clean
+
+help:
+	@echo "make book        build the site into _build/html"
+	@echo "make test        unit tests, nbval on every chapter, figure checks, strict build"
+	@echo "make notebooks   re-execute every chapter in place (before committing)"
+	@echo "make figures     regenerate the canonical figures in figures/"
+	@echo "make benchmarks  time optlib's vectorised runs and the explorer"
+
+$(STAMP): requirements.txt requirements-test.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -qq --upgrade pip
+	$(BIN)/python -m pip install -qq -r requirements-test.txt
+	touch $(STAMP)
+
+book: $(STAMP)
+	$(JB) build . --all
+	@echo "The book is in $(CURDIR)/_build/html/index.html"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest tests -q
+	$(BIN)/python -m pytest $(NBVAL) chapters -q
+	$(MAKE) --no-print-directory build-strict
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests -q
+
+nbval: $(STAMP)
+	$(BIN)/python -m pytest $(NBVAL) chapters -q
+
+build-strict: $(STAMP)
+	$(JB) clean . --all
+	$(JB) build . -W -n --keep-going
+
+notebooks: $(STAMP)
+	$(BIN)/python tools/execute_notebooks.py chapters/*.ipynb
+
+figures: $(STAMP)
+	$(BIN)/python -m optlib.figures figures
+
+benchmarks: $(STAMP)
+	$(BIN)/python benchmarks/run_speed.py
+
+clean:
+	rm -rf _build

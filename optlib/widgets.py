@@ -1,0 +1,323 @@
+"""Interactive explorers: move a hyperparameter, watch the trajectory and the loss.
+
+Two kinds, drawn by the same :class:`TrajectoryCanvas`:
+
+- :func:`explorer`, live in Jupyter, Colab and Binder (``ipywidgets``)::
+
+      optlib.widgets.explorer(optlib.sgd, lr=optlib.widgets.LogSlider(1e-3, 3, 0.1))
+
+  Its picture is an ``ipywidgets.Image``, part of the widget state, so a page
+  built without a kernel still shows the explorer's first picture.
+- :func:`sweep_player`, for readers without a kernel: every value of a
+  hyperparameter is run at once, drawn as a frame, and played by a few lines
+  of self-contained HTML and JavaScript (a slider and a play button; no
+  network, no kernel).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+import ipywidgets as w
+import numpy as np
+import PIL.Image
+from IPython.display import HTML
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+from . import landscapes as _landscapes
+from .plotting import (CONTOUR_COLOR, MINIMUM_STYLE, PALETTE, contour_levels, divergence_label,
+                       new_figure, plain_log_axis)
+from .running import run
+
+
+class TrajectoryCanvas:
+    """A path-on-contours panel and a loss panel, redrawn fast by blitting.
+
+    The moving parts (the path, its start, a divergence cross, the loss curve
+    and a note) are drawn over a cached background; a full redraw, tick
+    labels and all, happens only when the landscape or the loss axis changes.
+    """
+
+    def __init__(self, landscape, steps: int, *, width: float = 8.4, height: float = 3.4, dpi: int = 100):
+        self.steps = steps
+        self.fig, (self.ax_path, self.ax_loss) = new_figure(2, width=width, height=height)
+        self.fig.set_dpi(dpi)
+        self.canvas = FigureCanvasAgg(self.fig)
+        (self.path_line,) = self.ax_path.plot([], [], "-o", color=PALETTE[0], markersize=3)
+        (self.start_dot,) = self.ax_path.plot([], [], "o", color=PALETTE[0], markeredgecolor="black")
+        (self.cross,) = self.ax_path.plot([], [], "X", color=PALETTE[1], markersize=10,
+                                          markeredgecolor="black", zorder=6)
+        (self.minima,) = self.ax_path.plot([], [], **MINIMUM_STYLE)
+        (self.loss_line,) = self.ax_loss.plot([], [], color=PALETTE[0])
+        self.note = self.ax_loss.text(0.98, 0.95, "", transform=self.ax_loss.transAxes,
+                                      ha="right", va="top", fontsize=9)
+        self.ax_loss.set(yscale="log", xlabel="step $t$", ylabel=r"$f(\theta_t) - f^*$", xlim=(0, steps))
+        plain_log_axis(self.ax_loss.yaxis)
+        self.ax_path.set(xlabel=r"$\theta_1$", ylabel=r"$\theta_2$")
+        self.dynamic = (self.path_line, self.start_dot, self.cross, self.loss_line, self.note)
+        self._contours = None
+        self._background = None
+        self._loss_limits = None
+        self.set_landscape(landscape)
+
+    def set_landscape(self, landscape) -> None:
+        """Draw the contours and minima of ``landscape`` (a full redraw follows)."""
+        self.landscape = landscape
+        if self._contours is not None:
+            self._contours.remove()
+        (x0, x1), (y0, y1) = landscape.window
+        X, Y = np.meshgrid(np.linspace(x0, x1, 160), np.linspace(y0, y1, 160))
+        Z = landscape.value(np.stack([X, Y], axis=-1))
+        self._contours = self.ax_path.contour(X, Y, Z, levels=contour_levels(landscape),
+                                              colors=CONTOUR_COLOR, linewidths=0.7,
+                                              negative_linestyles="solid")
+        self.minima.set_data(landscape.minima[:, 0], landscape.minima[:, 1])
+        self.ax_path.set(xlim=(x0, x1), ylim=(y0, y1), title=landscape.name)
+        self.ax_path.set_aspect("equal", adjustable="box")
+        self.fig.set_layout_engine("constrained")     # lay the new window out once
+        self._background = None
+
+    def _draw_background(self) -> None:
+        for artist in self.dynamic:
+            artist.set_visible(False)
+        self.canvas.draw()
+        self.fig.set_layout_engine("none")            # then keep the axes where they are
+        self._background = self.canvas.copy_from_bbox(self.fig.bbox)
+        for artist in self.dynamic:
+            artist.set_visible(True)
+
+    @staticmethod
+    def loss_limits(gaps) -> tuple[float, float]:
+        """Whole decades around the finite gaps, within [1e-16, 1e16]."""
+        gaps = np.asarray(gaps, dtype=float)
+        finite = gaps[np.isfinite(gaps)]
+        decades = np.clip(np.log10([max(finite.min(), 1e-300), max(finite.max(), 1e-300)]), -16, 16)
+        return 10.0 ** np.floor(decades[0]), 10.0 ** (np.ceil(decades[1]) + 0.3)
+
+    def render(self, params, values, diverged_at: int, *, loss_limits=None, colors: int | None = None) -> bytes:
+        """Draw one run (``params`` (T+1, 2), ``values`` (T+1,)) and return the PNG.
+
+        By default the PNG is encoded for speed (live redraws); with ``colors``
+        it is reduced to that many colours and compressed hard, about a quarter
+        of the size, for frames stored in a page.
+        """
+        end = len(params) if diverged_at < 0 else diverged_at
+        path = params[:end]
+        gap = np.maximum(values[:end] - self.landscape.min_value, 1e-300)
+        self.path_line.set_data(path[:, 0], path[:, 1])
+        self.start_dot.set_data(path[:1, 0], path[:1, 1])
+        shown = path[-1:] if diverged_at >= 0 else np.empty((0, 2))
+        self.cross.set_data(shown[:, 0], shown[:, 1])
+        self.loss_line.set_data(np.arange(end), gap)
+        self.note.set_text(divergence_label("", diverged_at) or f"after {self.steps} steps: {gap[-1]:.2e}")
+        limits = loss_limits or self.loss_limits(gap)
+        if self._background is None or limits != self._loss_limits:
+            self._loss_limits = limits
+            self.ax_loss.set_ylim(*limits)
+            self._draw_background()
+        else:
+            self.canvas.restore_region(self._background)
+        for artist in self.dynamic:
+            artist.axes.draw_artist(artist)
+        buffer = io.BytesIO()
+        width, height = self.canvas.get_width_height(physical=True)
+        image = PIL.Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba())
+        if colors:
+            image.convert("RGB").quantize(colors=colors, method=PIL.Image.Quantize.MEDIANCUT).save(
+                buffer, format="png", optimize=True)
+        else:
+            image.save(buffer, format="png", compress_level=1)
+        return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Slider:
+    """A linear slider from ``low`` to ``high`` starting at ``value``."""
+
+    low: float
+    high: float
+    value: float
+    step: float | None = None
+
+    def widget(self, name: str):
+        step = self.step or (self.high - self.low) / 100
+        return w.FloatSlider(value=self.value, min=self.low, max=self.high, step=step,
+                             description=name, continuous_update=True, readout_format=".3g")
+
+
+@dataclass(frozen=True)
+class LogSlider:
+    """A logarithmic slider from ``low`` to ``high`` starting at ``value`` (for learning rates)."""
+
+    low: float
+    high: float
+    value: float
+
+    def widget(self, name: str):
+        return w.FloatLogSlider(value=self.value, base=10, min=np.log10(self.low),
+                                max=np.log10(self.high), step=0.02, description=name,
+                                continuous_update=True, readout_format=".3g")
+
+
+class Explorer:
+    """An optimizer explorer: a landscape menu, hyperparameter and start sliders,
+    and a :class:`TrajectoryCanvas` redrawn as they move.
+
+    Attributes:
+        widget: the ``ipywidgets`` box to display.
+        image: the ``ipywidgets.Image`` the figure is drawn into.
+        controls: the hyperparameter widgets, by keyword.
+    """
+
+    def __init__(self, make_optimizer: Callable, controls: dict, *, landscapes=None, steps: int = 60):
+        self.make_optimizer = make_optimizer
+        self.steps = steps
+        self.landscapes = {f.name: f for f in (landscapes or _landscapes.catalogue().values())}
+        first = next(iter(self.landscapes.values()))
+        self.controls = {name: spec.widget(name) for name, spec in controls.items()}
+        self.menu = w.Dropdown(options=list(self.landscapes), value=first.name, description="landscape")
+        self.start_x = w.FloatSlider(description="θ₁ start", readout_format=".2f")
+        self.start_y = w.FloatSlider(description="θ₂ start", readout_format=".2f")
+        self.status = w.HTML()
+        self.image = w.Image(format="png")
+        self.canvas = TrajectoryCanvas(first, steps)
+        for control in self.controls.values():
+            control.observe(lambda _: self.redraw(), names="value")
+        self.menu.observe(lambda change: self.set_landscape(self.landscapes[change["new"]]), names="value")
+        self.set_landscape(first)
+        left = w.VBox([self.menu, *self.controls.values(), self.start_x, self.start_y, self.status])
+        self.widget = w.HBox([left, self.image])
+
+    def set_landscape(self, landscape) -> None:
+        """Switch landscape: new contours, start sliders over its window at its start."""
+        self.canvas.set_landscape(landscape)
+        for slider, (low, high), start in ((self.start_x, landscape.window[0], landscape.start[0]),
+                                           (self.start_y, landscape.window[1], landscape.start[1])):
+            slider.unobserve_all("value")
+            slider.min, slider.max = min(low, slider.min), max(high, slider.max)
+            slider.value = float(start)
+            slider.min, slider.max, slider.step = low, high, (high - low) / 200
+            slider.observe(lambda _: self.redraw(), names="value")
+        self.redraw()
+
+    def hyperparameters(self) -> dict:
+        """The current value of every control, by keyword."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def compute(self):
+        """Run the optimizer with the current settings; returns the trajectory."""
+        opt = self.make_optimizer(**self.hyperparameters())
+        start = np.array([self.start_x.value, self.start_y.value])
+        return run(opt, self.canvas.landscape, start, self.steps, on_divergence="record")
+
+    def redraw(self) -> None:
+        """Recompute the trajectory and redraw the figure into the image."""
+        try:
+            traj = self.compute()
+        except ValueError as error:          # an invalid combination of settings
+            self.status.value = f"<b>Invalid settings:</b> {html.escape(str(error))}"
+            return
+        diverged_at = int(traj.diverged_at)
+        self.status.value = (f"<span style='color:{PALETTE[1]}'>Diverged at step {diverged_at}: "
+                             "the learning rate is too large here.</span>" if diverged_at >= 0 else "")
+        self.image.value = self.canvas.render(traj.params, traj.values, diverged_at)
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def explorer(make_optimizer: Callable, *, landscapes=None, steps: int = 60, **controls) -> Explorer:
+    """An explorer of ``make_optimizer``'s hyperparameters on the book's landscapes.
+
+    Args:
+        make_optimizer: a recipe such as ``optlib.sgd``; it is called with the
+            controls' values as keywords.
+        landscapes: the landscapes in the menu (default: every one).
+        steps: the number of updates drawn.
+        **controls: ``keyword=Slider(...)`` or ``LogSlider(...)``, one per
+            hyperparameter to move.
+
+    Example:
+        >>> import optlib
+        >>> from optlib.widgets import LogSlider, explorer
+        >>> ex = explorer(optlib.sgd, lr=LogSlider(1e-3, 3.0, 0.1))
+        >>> bytes(ex.image.value[:4])
+        b'\\x89PNG'
+    """
+    return Explorer(make_optimizer, controls, landscapes=landscapes, steps=steps)
+
+
+_PLAYER = """<div class="optlib-player" id="{id}" style="max-width:{width}px">
+<img id="{id}-img" src="{first}" alt="{alt}" style="width:100%">
+<div style="display:flex;align-items:center;gap:0.6em">
+<button type="button" id="{id}-play" aria-label="Play through the values" style="min-width:3em">&#9654;</button>
+<input type="range" id="{id}-slider" min="0" max="{last}" value="0" step="1" style="flex:1"
+ aria-label="{name}">
+<output id="{id}-label" for="{id}-slider">{label}</output>
+</div>
+<script>
+(function () {{
+  var frames = {frames}, labels = {labels}, timer = null;
+  var img = document.getElementById("{id}-img"), slider = document.getElementById("{id}-slider"),
+      label = document.getElementById("{id}-label"), play = document.getElementById("{id}-play");
+  function show(k) {{ img.src = frames[k]; label.textContent = labels[k]; slider.value = k; }}
+  slider.addEventListener("input", function () {{ show(+slider.value); }});
+  play.addEventListener("click", function () {{
+    if (timer) {{ clearInterval(timer); timer = null; play.innerHTML = "&#9654;"; return; }}
+    play.innerHTML = "&#10074;&#10074;";
+    timer = setInterval(function () {{
+      var k = +slider.value + 1;
+      if (k >= frames.length) {{ clearInterval(timer); timer = null; play.innerHTML = "&#9654;"; return; }}
+      show(k);
+    }}, 600);
+  }});
+}})();
+</script>
+</div>"""
+
+
+def sweep_player(make_optimizer: Callable, landscape, name: str, values, *, fixed=None, steps: int = 40,
+                 start=None, label: str | None = None, dpi: int = 70, alt: str = "") -> HTML:
+    """A player for readers without a kernel: one frame per value of a hyperparameter.
+
+    All runs are computed at once (the values form a batch) and drawn as
+    frames; a slider and a play button move through them, with no network
+    and no kernel. Every frame shares the loss axis, so frames compare.
+
+    Args:
+        make_optimizer: a recipe such as ``optlib.sgd``.
+        landscape: a 2-D landscape.
+        name: the keyword swept (``"lr"``); ``values``: its values, one frame each.
+        fixed: other keywords for the recipe.
+        steps: updates per run.
+        start: the start (default: the landscape's).
+        label: the text beside the slider, a format string of ``value``
+            (default ``"lr = {value:.3g}"``).
+        alt: the alt text of the image, for screen readers.
+
+    Returns:
+        an ``IPython.display.HTML`` player.
+    """
+    values = np.asarray(values, dtype=float)
+    start = landscape.start if start is None else np.asarray(start, dtype=float)
+    opt = make_optimizer(**{name: values[:, None]}, **(fixed or {}))
+    traj = run(opt, landscape, np.tile(start, (len(values), 1)), steps, on_divergence="record")
+    canvas = TrajectoryCanvas(landscape, steps, width=8.0, height=3.2, dpi=dpi)
+    limits = canvas.loss_limits(traj.values - landscape.min_value)
+    frames = ["data:image/png;base64," + base64.b64encode(
+        canvas.render(traj.params[:, k], traj.values[:, k], int(traj.diverged_at[k]),
+                      loss_limits=limits, colors=32)
+    ).decode() for k in range(len(values))]
+    template = label or name + " = {value:.3g}"
+    labels = [template.format(value=v) for v in values]
+    player_id = "player-" + re.sub(r"\W+", "-", f"{getattr(make_optimizer, '__name__', 'opt')}-{name}-{landscape.name}")
+    return HTML(_PLAYER.format(id=player_id, width=int(8.0 * dpi), first=frames[0], last=len(frames) - 1,
+                               alt=html.escape(alt, quote=True), name=html.escape(name, quote=True),
+                               label=html.escape(labels[0]), frames=json.dumps(frames),
+                               labels=json.dumps(labels, ensure_ascii=False)))

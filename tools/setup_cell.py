@@ -15,13 +15,16 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 TEMPLATE = '''\
-# Setup: make optlib importable (in Colab or a fresh environment, install it) and load the book's style.
+# Setup: import optlib (installing it first in Colab or a fresh environment)
+# and load the book's plotting style.
 try:
     import optlib
 except ImportError:
     import importlib, os, subprocess, sys
-    source = os.environ.get("OPTLIB_SOURCE", "optlib @ git+{url}")
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", source], check=True)
+    source = os.environ.get("OPTLIB_SOURCE",
+                            "optlib @ git+{url}")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", source],
+                   check=True)
     importlib.invalidate_caches()
     import optlib
 import numpy as np

@@ -50,6 +50,7 @@ figures: $(STAMP)
 
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/run_speed.py
+	$(BIN)/python benchmarks/explorer_speed.py
 
 clean:
 	rm -rf _build

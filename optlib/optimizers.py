@@ -109,10 +109,10 @@ def adagrad(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0
     .. code-block:: text
 
         input : γ (lr), θ₀ (params), f (objective), λ (weight_decay),
-                η (lr_decay), s₀ (initial_accumulator_value), ε (eps)
+                lr_decay, s₀ (initial_accumulator_value), ε (eps)
         for t = 1, 2, ... do
             g_t ← ∇f(θ_{t-1})
-            γ̃ ← γ / (1 + (t - 1) η)
+            γ̃ ← γ / (1 + (t - 1) lr_decay)
             if λ ≠ 0:  g_t ← g_t + λ θ_{t-1}
             s_t ← s_{t-1} + g_t²
             θ_t ← θ_{t-1} - γ̃ g_t / (√s_t + ε)
@@ -120,7 +120,8 @@ def adagrad(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0
 
     Args:
         lr: learning rate :math:`\gamma \ge 0`.
-        lr_decay: :math:`\eta \ge 0`.
+        lr_decay: how fast the step decays, >= 0 (PyTorch's documentation
+            writes it η; the book keeps η for the learning rate).
         weight_decay: :math:`\lambda \ge 0`.
         initial_accumulator_value: :math:`s_0 \ge 0`.
         eps: :math:`\epsilon \ge 0`, outside the root.

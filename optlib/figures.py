@@ -24,47 +24,53 @@ from .plotting import PALETTE, new_figure, plot_landscape, plot_loss, plot_path
 from .running import run
 
 
-def gradient_descent_bowl():
+def gradient_descent_bowl(eigenvalues=(0.4, 1.6), lr: float = 0.45, start=(-2.6, 2.2), steps: int = 15):
     """Gradient descent on an elliptical bowl, over the field of negative gradients.
 
     Each arrow is -∇f, perpendicular to the contour through its foot; the
     iterates follow the arrows downhill to the minimum.
+
+    Args:
+        eigenvalues: the curvatures along θ₁ and θ₂.
+        lr: the learning rate η.
+        start: θ₀.
+        steps: the number of steps drawn.
     """
-    bowl = landscapes.quadratic(np.diag([0.4, 1.6]), name="bowl (κ = 4)")
-    traj = run(sgd(lr=0.45), bowl, np.array([-2.6, 2.2]), steps=15)
+    bowl = landscapes.quadratic(np.diag(eigenvalues), name="elliptical bowl")
+    traj = run(sgd(lr=lr), bowl, np.asarray(start, dtype=float), steps=steps)
     fig, ax = new_figure(width=5.2, height=4.6)
     plot_landscape(bowl, ax)
     grid = np.stack(np.meshgrid(np.linspace(-2.7, 2.7, 10), np.linspace(-2.7, 2.7, 10)), axis=-1)
     g = -bowl.grad(grid)
     ax.quiver(grid[..., 0], grid[..., 1], g[..., 0], g[..., 1], color="#b0b0b0", angles="xy",
               scale_units="xy", scale=6, width=0.004)
-    plot_path(ax, traj, label=r"gradient descent, $\eta = 0.45$", color=PALETTE[0])
+    plot_path(ax, traj, label=f"gradient descent, $\\eta = {lr:g}$", color=PALETTE[0])
     ax.legend(loc="lower right")
     ax.set_title(r"Steepest descent: each step goes along $-\nabla f(\theta_t)$")
     return fig
 
 
-STEP_SIZE_REGIMES = (0.3, 1.0, 1.7, 2.1)   # η L for the four panels
-
-
-def step_size_regimes(L: float = 1.0, theta0: float = 1.0, steps: int = 20):
-    """Gradient descent on f(θ) = ½ L θ² at four step sizes: η L = 0.3, 1, 1.7 and 2.1.
+def step_size_regimes(eta_L=(0.3, 1.0, 1.7, 2.1), L: float = 1.0, theta0: float = 1.0, steps: int = 20):
+    """Gradient descent on f(θ) = ½ L θ² at four step sizes, one per regime.
 
     The iterate is multiplied by 1 - ηL each step: it creeps (0 < ηL < 1),
     lands in one step (ηL = 1), overshoots but converges (1 < ηL < 2), or
     diverges (ηL > 2).
+
+    Args:
+        eta_L: the four values of ηL, one per regime, in that order.
     """
     f = landscapes.quadratic(np.array([[L]]), name="parabola")
-    etas = np.array(STEP_SIZE_REGIMES)[:, None] / L
+    etas = np.array(eta_L)[:, None] / L
     traj = run(sgd(lr=etas), f, np.full((len(etas), 1), theta0), steps)
     fig, axes = new_figure(len(etas), width=10.0, height=2.8, sharey=True)
     titles = ("creeps", "one step", "overshoots", "diverges")
     for k, (ax, title) in enumerate(zip(axes, titles)):
-        factor = 1 - STEP_SIZE_REGIMES[k]
+        factor = 1 - eta_L[k]
         ax.axhline(0, color="#888888", linewidth=0.8)
         ax.plot(np.arange(steps + 1), traj.params[:, k, 0], "-o", markersize=3,
                 color=PALETTE[1] if abs(factor) > 1 else PALETTE[0])
-        ax.set(title=f"$\\eta L = {STEP_SIZE_REGIMES[k]:g}$: {title}\n$1 - \\eta L = {factor:.1f}$",
+        ax.set(title=f"$\\eta L = {eta_L[k]:g}$: {title}\n$1 - \\eta L = {factor:.1f}$",
                xlabel="step $t$", ylim=(-2.2 * theta0, 2.2 * theta0))
     axes[0].set_ylabel(r"$\theta_t$")
     return fig

@@ -32,6 +32,7 @@ class Landscape:
         name: a short name for legends and menus.
         value: ``x (..., d) -> f(x) (...)``.
         grad: ``x (..., d) -> ∇f(x) (..., d)``.
+        hessian: ``x (..., d) -> ∇²f(x) (..., d, d)``.
         minima: the global minimisers, shape ``(k, d)``.
         window: the default plotting window ``((x_min, x_max), (y_min, y_max))``.
         start: a default starting point, shape ``(d,)``.
@@ -41,6 +42,7 @@ class Landscape:
     name: str
     value: Callable[[Array], Array]
     grad: Callable[[Array], Array]
+    hessian: Callable[[Array], Array]
     minima: Array
     window: tuple[tuple[float, float], tuple[float, float]]
     start: Array
@@ -123,11 +125,14 @@ def quadratic(A, minimum=None, *, name: str = "quadratic", window=None, start=No
     def grad(x):
         return (np.asarray(x, dtype=float) - center) @ A  # A is symmetric
 
+    def hessian(x):
+        return np.broadcast_to(A, np.shape(x)[:-1] + A.shape).copy()
+
     if window is None:
         window = tuple((c - 3.0, c + 3.0) for c in center[:2])
     if start is None:
         start = center + np.r_[-2.5, 2.0, np.zeros(max(d - 2, 0))][:d]
-    return Quadratic(name=name, value=value, grad=grad, minima=center[None, :], window=window,
+    return Quadratic(name=name, value=value, grad=grad, hessian=hessian, minima=center[None, :], window=window,
                      start=np.asarray(start, dtype=float), A=A, eigenvalues=eigenvalues)
 
 
@@ -156,6 +161,12 @@ def bowl() -> Quadratic:
     return quadratic(np.eye(2), name="bowl")
 
 
+def _hessian_2d(xx, xy, yy):
+    """Stack the entries of a symmetric 2x2 Hessian into shape (..., 2, 2)."""
+    xx, xy, yy = np.broadcast_arrays(xx, xy, yy)
+    return np.stack([np.stack([xx, xy], axis=-1), np.stack([xy, yy], axis=-1)], axis=-2)
+
+
 def rosenbrock(a: float = 1.0, b: float = 100.0) -> Landscape:
     r"""Rosenbrock's banana valley :math:`(a - x)^2 + b (y - x^2)^2`, minimum at (a, a²)."""
 
@@ -168,7 +179,11 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> Landscape:
         inner = y - x * x
         return np.stack([-2 * (a - x) - 4 * b * x * inner, 2 * b * inner], axis=-1)
 
-    return Landscape("rosenbrock", value, grad, minima=np.array([[a, a * a]]),
+    def hessian(p):
+        x, y = np.moveaxis(np.asarray(p, dtype=float), -1, 0)
+        return _hessian_2d(2 - 4 * b * (y - 3 * x * x), -4 * b * x, 2 * b + 0 * x)
+
+    return Landscape("rosenbrock", value, grad, hessian, minima=np.array([[a, a * a]]),
                      window=((-2.0, 2.0), (-1.0, 3.0)), start=np.array([-1.5, 2.0]), log_levels=True)
 
 
@@ -194,7 +209,17 @@ def beale() -> Landscape:
         gy = np.sum(2 * r * x * dpowers, axis=0)
         return np.stack([gx, gy], axis=-1)
 
-    return Landscape("beale", value, grad, minima=np.array([[3.0, 0.5]]),
+    def hessian(p):
+        x, y, powers, r = terms(p)
+        dpowers = np.stack([np.ones_like(y), 2 * y, 3 * y * y])      # d(y^i)/dy
+        d2powers = np.stack([np.zeros_like(y), 2 + 0 * y, 6 * y])    # d²(y^i)/dy²
+        dr_dx, dr_dy = powers - 1, x * dpowers                         # of each residual
+        xx = np.sum(2 * dr_dx * dr_dx, axis=0)
+        xy = np.sum(2 * (dr_dx * dr_dy + r * dpowers), axis=0)
+        yy = np.sum(2 * (dr_dy * dr_dy + r * x * d2powers), axis=0)
+        return _hessian_2d(xx, xy, yy)
+
+    return Landscape("beale", value, grad, hessian, minima=np.array([[3.0, 0.5]]),
                      window=((-4.5, 4.5), (-4.5, 4.5)), start=np.array([1.0, 1.5]), log_levels=True)
 
 
@@ -210,9 +235,14 @@ def himmelblau() -> Landscape:
         u, w = x * x + y - 11, x + y * y - 7
         return np.stack([4 * x * u + 2 * w, 2 * u + 4 * y * w], axis=-1)
 
+    def hessian(p):
+        x, y = np.moveaxis(np.asarray(p, dtype=float), -1, 0)
+        u, w = x * x + y - 11, x + y * y - 7
+        return _hessian_2d(4 * u + 8 * x * x + 2, 4 * x + 4 * y, 2 + 4 * w + 8 * y * y)
+
     minima = np.array([[3.0, 2.0], [-2.805118086952745, 3.131312518250573],
                        [-3.779310253377747, -3.283185991286170], [3.584428340330492, -1.848126526964404]])
-    return Landscape("himmelblau", value, grad, minima=minima,
+    return Landscape("himmelblau", value, grad, hessian, minima=minima,
                      window=((-5.0, 5.0), (-5.0, 5.0)), start=np.array([0.0, 0.0]), log_levels=True)
 
 
@@ -232,7 +262,11 @@ def saddle() -> Landscape:
         x, y = np.moveaxis(np.asarray(p, dtype=float), -1, 0)
         return np.stack([x, y ** 3 - y], axis=-1)
 
-    return Landscape("saddle", value, grad, minima=np.array([[0.0, 1.0], [0.0, -1.0]]),
+    def hessian(p):
+        x, y = np.moveaxis(np.asarray(p, dtype=float), -1, 0)
+        return _hessian_2d(1 + 0 * x, 0 * x, 3 * y * y - 1)
+
+    return Landscape("saddle", value, grad, hessian, minima=np.array([[0.0, 1.0], [0.0, -1.0]]),
                      window=((-2.0, 2.0), (-1.6, 1.6)), start=np.array([-1.8, 1e-3]))
 
 
@@ -248,7 +282,12 @@ def rastrigin(A: float = 10.0) -> Landscape:
         p = np.asarray(p, dtype=float)
         return 2 * p + 2 * np.pi * A * np.sin(2 * np.pi * p)
 
-    return Landscape("rastrigin", value, grad, minima=np.array([[0.0, 0.0]]),
+    def hessian(p):
+        p = np.asarray(p, dtype=float)
+        diagonal = 2 + 4 * np.pi ** 2 * A * np.cos(2 * np.pi * p)
+        return diagonal[..., :, None] * np.eye(p.shape[-1])
+
+    return Landscape("rastrigin", value, grad, hessian, minima=np.array([[0.0, 0.0]]),
                      window=((-5.12, 5.12), (-5.12, 5.12)), start=np.array([3.2, 2.1]))
 
 

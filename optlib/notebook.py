@@ -18,12 +18,13 @@ from IPython.display import Markdown, display
 _GLUE_PREFIX = "application/papermill.record/"
 
 
-def glue(name: str, value, *, digits: int = 12):
+def glue(name: str, value, *, digits: int = 6):
     """Store a number under ``name`` for the prose (``{glue:text}`name:.3f```).
 
     The value is stored as a plain Python number rounded to ``digits``
-    significant digits, so the committed output does not depend on the last
-    bits of a float. Myst-NB's own ``glue`` writes the same record.
+    significant digits (more than the prose ever shows), so that the
+    committed output, which nbval compares, does not depend on the last bits
+    of a float. Myst-NB's own ``glue`` writes the same record.
 
     Returns nothing, so that a ``glue`` ending a cell adds no output of its own.
     """

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import matplotlib as mpl
 import numpy as np
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
@@ -133,6 +134,30 @@ def plot_landscape(landscape, ax=None, *, window=None, resolution: int = 200, le
     ax.set(xlim=window[0], ylim=window[1], xlabel=r"$\theta_1$", ylabel=r"$\theta_2$")
     ax.set_aspect("equal", adjustable="box")
     return ax
+
+
+def plot_basins(ax, landscape, starts, trajectory: Trajectory, *, alpha: float = 0.6):
+    """Colour a grid of starting points by the minimum each run ended nearest to.
+
+    Args:
+        ax: the axes.
+        landscape: a 2-D landscape with several minima.
+        starts: the starting points, shape ``(ny, nx, 2)`` (a ``meshgrid``
+            stacked on the last axis).
+        trajectory: the runs from ``starts.reshape(-1, 2)``.
+
+    Returns:
+        the index of the minimum each start reached, shape ``(ny, nx)``,
+        -1 where the run diverged (drawn in light grey).
+    """
+    offsets = trajectory.final[:, None, :] - landscape.minima
+    nearest = np.argmin(np.linalg.norm(offsets, axis=-1), axis=-1)
+    reached = np.where(trajectory.diverged, -1, nearest).reshape(starts.shape[:2])
+    colours = ListedColormap(["#dddddd", *PALETTE[:len(landscape.minima)]])
+    extent = (starts[0, 0, 0], starts[0, -1, 0], starts[0, 0, 1], starts[-1, 0, 1])
+    ax.imshow(reached + 1, origin="lower", extent=extent, cmap=colours, vmin=0,
+              vmax=len(landscape.minima), interpolation="nearest", alpha=alpha)
+    return reached
 
 
 def _runs(trajectory: Trajectory):

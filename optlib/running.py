@@ -65,6 +65,11 @@ class Trajectory:
         """θ_T."""
         return self.params[-1]
 
+    def __getitem__(self, index) -> "Trajectory":
+        """The runs ``index`` of a batch: ``traj[k]`` is the k-th run on its own."""
+        return Trajectory(self.params[:, index], self.values[:, index],
+                          np.asarray(self.diverged_at[index]))
+
 
 def _divergence_message(step: int, where, batch_shape) -> str:
     run = f" (run {tuple(int(i) for i in where)} of a batch of shape {batch_shape})" if batch_shape else ""

@@ -60,6 +60,19 @@ def test_gradient_agrees_with_finite_differences(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_hessian_agrees_with_finite_differences_of_the_gradient(name):
+    f = make(name)
+    x = sample(f, 100, seed=1)
+    exact = f.hessian(x)
+    assert exact.shape == (100, f.dim, f.dim)
+    numeric = np.stack([numerical_gradient(lambda p: f.grad(p)[..., i], x)
+                        for i in range(f.dim)], axis=-2)
+    scale = 1 + np.abs(f.grad(x)).max(axis=-1)[:, None, None]
+    assert np.allclose(exact, numeric, rtol=1e-6, atol=1e-6 * scale.max()), name
+    np.testing.assert_array_equal(exact, np.swapaxes(exact, -1, -2))   # symmetric
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_value_and_grad_are_batched_over_the_last_axis(name):
     f = make(name)
     x = sample(f, 35, seed=1).reshape(5, 7, f.dim)

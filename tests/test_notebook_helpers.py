@@ -14,7 +14,7 @@ def test_glue_writes_a_myst_nb_record(monkeypatch):
     assert notebook.glue("rate", 0.98019801980198019801) is None
     data, metadata = shown[0]
     assert metadata["scrapbook"] == {"name": "rate", "mime_prefix": "application/papermill.record/"}
-    assert data == {"application/papermill.record/text/plain": "0.980198019802"}
+    assert data == {"application/papermill.record/text/plain": "0.980198"}
 
 
 def test_glue_refuses_what_is_not_a_number():

@@ -20,16 +20,17 @@ predicted and measured), :mod:`~optlib.plotting`, :mod:`~optlib.widgets`,
 figures).
 """
 
-from . import landscapes, transforms
+from . import analysis, landscapes, problems, transforms
 from .base import GradientTransformation, apply_updates, chain
 from .optimizers import (adadelta, adagrad, adam, adamax, adamw, heavy_ball, nadam, radam,
                          rmsprop, sgd)
-from .running import DivergenceError, Trajectory, run
+from .running import DivergenceError, Minibatches, Trajectory, run
 
 __version__ = "0.1.0"
 
 __all__ = [
     "GradientTransformation", "apply_updates", "chain",
     "sgd", "heavy_ball", "adagrad", "rmsprop", "adadelta", "adam", "adamw", "nadam", "radam",
-    "adamax", "run", "Trajectory", "DivergenceError", "landscapes", "transforms",
+    "adamax", "run", "Trajectory", "DivergenceError", "Minibatches", "analysis", "landscapes",
+    "problems", "transforms",
 ]

@@ -3,7 +3,10 @@ r"""Learning problems on real data, with losses and gradients in numpy.
 The data ship inside scikit-learn (no download at run time). Each problem has
 batched ``value(theta)`` and ``grad(theta)`` over the last axis of ``theta``,
 like the landscapes, so :func:`optlib.run` and every plotting helper take
-them as they are.
+them as they are. For stochastic methods each also has
+``minibatch_grad(theta, indices)``, the gradient of the loss on the examples
+``indices`` only (one set of indices per run of a batch), and
+``example_grads(theta)``, the gradient of every single example's loss.
 
 Example:
     >>> import numpy as np
@@ -101,6 +104,16 @@ class LeastSquares:
     def grad(self, theta) -> np.ndarray:
         return self.residuals(theta) @ self.X / self.n
 
+    def minibatch_grad(self, theta, indices) -> np.ndarray:
+        """The gradient of the loss on the examples ``indices`` (shape ``(..., b)``)."""
+        Xb, yb = self.X[indices], self.y[indices]                       # (..., b, d), (..., b)
+        residuals = np.einsum("...bd,...d->...b", Xb, np.asarray(theta, dtype=float)) - yb
+        return np.einsum("...b,...bd->...d", residuals, Xb) / np.shape(indices)[-1]
+
+    def example_grads(self, theta) -> np.ndarray:
+        """The gradient of each example's loss ½(x_iᵀθ - y_i)² at one θ, shape ``(n, d)``."""
+        return self.residuals(theta)[:, None] * self.X
+
 
 @dataclass(frozen=True)
 class LogisticRegression:
@@ -183,9 +196,98 @@ class LogisticRegression:
         theta = np.asarray(theta, dtype=float)
         return (self.probabilities(theta) - self.y) @ self.X / self.n + self.l2 * theta
 
+    def minibatch_grad(self, theta, indices) -> np.ndarray:
+        """The gradient of the loss (penalty included) on the examples ``indices`` (shape ``(..., b)``)."""
+        theta = np.asarray(theta, dtype=float)
+        Xb, yb = self.X[indices], self.y[indices]
+        p = 0.5 * (1 + np.tanh(0.5 * np.einsum("...bd,...d->...b", Xb, theta)))
+        return np.einsum("...b,...bd->...d", p - yb, Xb) / np.shape(indices)[-1] + self.l2 * theta
+
+    def example_grads(self, theta) -> np.ndarray:
+        """The gradient of each example's loss (penalty included) at one θ, shape ``(n, d)``."""
+        theta = np.asarray(theta, dtype=float)
+        return (self.probabilities(theta) - self.y)[:, None] * self.X + self.l2 * theta
+
     def accuracy(self, theta) -> np.ndarray:
         """The fraction of examples classified correctly (threshold at z = 0)."""
         return np.mean((self.logits(theta) > 0) == (self.y == 1), axis=-1)
+
+
+@dataclass(frozen=True)
+class SoftmaxRegression:
+    r"""Multinomial logistic regression: mean cross-entropy over K classes plus an L2 penalty.
+
+    The parameters are a weight matrix :math:`W` of shape ``(d, K)`` flattened
+    into a vector of length ``d * K`` (so that every optimizer sees a vector):
+
+    .. math::
+        f(\theta) = \frac1n \sum_i \Bigl[\log \sum_k e^{z_{ik}} - z_{i y_i}\Bigr]
+                    + \frac{\lambda}{2}\lVert\theta\rVert^2, \qquad z = X W .
+
+    Attributes:
+        X: the design matrix, shape ``(n, d)``.
+        y: labels in {0, ..., K-1}, shape ``(n,)``.
+        classes: K.
+        l2: the penalty :math:`\lambda \ge 0`.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    classes: int
+    l2: float = 0.0
+    name: str = "softmax regression"
+
+    @property
+    def n(self) -> int:
+        return self.X.shape[0]
+
+    @property
+    def dim(self) -> int:
+        """The number of parameters, d * K."""
+        return self.X.shape[1] * self.classes
+
+    def weights(self, theta) -> np.ndarray:
+        """θ as weight matrices, shape ``(..., d, K)``."""
+        theta = np.asarray(theta, dtype=float)
+        return theta.reshape(theta.shape[:-1] + (self.X.shape[1], self.classes))
+
+    def _loss_and_grad(self, theta, X, y):
+        logits = X @ self.weights(theta)                                 # (..., m, K)
+        shifted = logits - logits.max(axis=-1, keepdims=True)
+        log_norm = np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+        log_p = shifted - log_norm
+        onehot = np.eye(self.classes)[y]                                 # (..., m, K)
+        loss = -np.mean(np.sum(onehot * log_p, axis=-1), axis=-1)
+        grad_w = np.swapaxes(X, -1, -2) @ (np.exp(log_p) - onehot) / X.shape[-2]
+        return loss, grad_w.reshape(grad_w.shape[:-2] + (-1,))
+
+    def value(self, theta) -> np.ndarray:
+        theta = np.asarray(theta, dtype=float)
+        loss, _ = self._loss_and_grad(theta, self.X, self.y)
+        return loss + 0.5 * self.l2 * np.sum(theta * theta, axis=-1)
+
+    def grad(self, theta) -> np.ndarray:
+        theta = np.asarray(theta, dtype=float)
+        return self._loss_and_grad(theta, self.X, self.y)[1] + self.l2 * theta
+
+    def minibatch_grad(self, theta, indices) -> np.ndarray:
+        """The gradient of the loss (penalty included) on the examples ``indices`` (shape ``(..., b)``)."""
+        theta = np.asarray(theta, dtype=float)
+        return self._loss_and_grad(theta, self.X[indices], self.y[indices])[1] + self.l2 * theta
+
+    def example_grads(self, theta) -> np.ndarray:
+        """The gradient of each example's loss (penalty included) at one θ, shape ``(n, d*K)``."""
+        theta = np.asarray(theta, dtype=float)
+        return self.minibatch_grad(np.broadcast_to(theta, (self.n, theta.shape[-1])),
+                                   np.arange(self.n)[:, None])
+
+    def predict(self, theta) -> np.ndarray:
+        """The most probable class of each example."""
+        return np.argmax(self.X @ self.weights(theta), axis=-1)
+
+    def accuracy(self, theta) -> np.ndarray:
+        """The fraction of examples classified correctly."""
+        return np.mean(self.predict(theta) == self.y, axis=-1)
 
 
 def diabetes_regression() -> LeastSquares:
@@ -206,3 +308,13 @@ def breast_cancer_classification(l2: float = 0.0) -> LogisticRegression:
     X, y = load_breast_cancer(return_X_y=True)
     return LogisticRegression(with_intercept(standardize(X)), np.asarray(y, dtype=float), l2=l2,
                               name="breast cancer (logistic regression)")
+
+
+def digits_classification(l2: float = 1e-3) -> SoftmaxRegression:
+    """Softmax regression on scikit-learn's handwritten digits (1797 images of
+    8x8 pixels, 10 classes; pixel intensities scaled to [0, 1], plus an intercept)."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    return SoftmaxRegression(with_intercept(X / 16.0), np.asarray(y), classes=10, l2=l2,
+                             name="digits (softmax regression)")

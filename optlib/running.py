@@ -3,7 +3,9 @@
 ``run(opt, objective, x0, steps)`` works on anything with ``value(x)`` and
 ``grad(x)`` over the last axis (a landscape or a learning problem). Started
 from a batch ``x0`` of shape ``(B, d)`` it runs B problems at once, which is
-how the book sweeps learning rates and starting points.
+how the book sweeps learning rates and starting points. With ``batch_size``
+it runs on minibatch gradients instead (stochastic gradient methods), each
+run of a batch drawing its own minibatches from a seeded generator.
 
 Example:
     >>> import numpy as np, optlib
@@ -71,6 +73,46 @@ class Trajectory:
                           np.asarray(self.diverged_at[index]))
 
 
+class Minibatches:
+    """Which examples each step's gradient uses, for every run of a batch.
+
+    ``sampling="shuffle"`` goes through the data in epochs: each run shuffles
+    the ``n`` examples, takes ``n // batch_size`` consecutive minibatches
+    (the remainder is left out, as ``drop_last=True`` does in PyTorch), and
+    reshuffles. ``sampling="replacement"`` draws every minibatch independently,
+    with replacement.
+
+    Args:
+        n: the number of examples.
+        batch_size: examples per minibatch, 1 <= batch_size <= n.
+        batch_shape: the shape of the batch of runs (``()`` for one run).
+        seed: seeds the generator (the same seed gives the same minibatches).
+        sampling: ``"shuffle"`` or ``"replacement"``.
+    """
+
+    def __init__(self, n: int, batch_size: int, batch_shape=(), *, seed=None, sampling: str = "shuffle"):
+        if sampling not in ("shuffle", "replacement"):
+            raise ValueError(f"sampling must be 'shuffle' or 'replacement'; got {sampling!r}")
+        if int(batch_size) != batch_size or not 1 <= batch_size <= n:
+            raise ValueError(f"batch_size must be a whole number from 1 to n = {n}; got {batch_size!r}")
+        self.n, self.batch_size, self.batch_shape = n, int(batch_size), tuple(batch_shape)
+        self.sampling = sampling
+        self.rng = np.random.default_rng(seed)
+        self.steps_per_epoch = n // self.batch_size
+        self._order, self._position = None, self.steps_per_epoch
+
+    def next(self) -> np.ndarray:
+        """The indices of the next minibatch of every run, shape ``batch_shape + (batch_size,)``."""
+        if self.sampling == "replacement":
+            return self.rng.integers(0, self.n, size=self.batch_shape + (self.batch_size,))
+        if self._position == self.steps_per_epoch:
+            ordered = np.broadcast_to(np.arange(self.n), self.batch_shape + (self.n,))
+            self._order, self._position = self.rng.permuted(ordered, axis=-1), 0
+        start = self._position * self.batch_size
+        self._position += 1
+        return self._order[..., start:start + self.batch_size]
+
+
 def _divergence_message(step: int, where, batch_shape) -> str:
     run = f" (run {tuple(int(i) for i in where)} of a batch of shape {batch_shape})" if batch_shape else ""
     return (f"the run diverged: parameters or loss became infinite or NaN at step {step}{run}; "
@@ -78,7 +120,8 @@ def _divergence_message(step: int, where, batch_shape) -> str:
 
 
 def run(opt: GradientTransformation, objective: Objective, x0, steps: int, *,
-        on_divergence: str = "raise") -> Trajectory:
+        on_divergence: str = "raise", batch_size: int | None = None, seed=None,
+        sampling: str = "shuffle") -> Trajectory:
     """Run ``opt`` for ``steps`` updates from ``x0`` on ``objective``.
 
     Args:
@@ -90,13 +133,20 @@ def run(opt: GradientTransformation, objective: Objective, x0, steps: int, *,
         on_divergence: ``"raise"`` stops with :class:`DivergenceError` naming
             the step; ``"record"`` marks the run in ``diverged_at``, freezes it
             at NaN and carries on with the others (for sweeps).
+        batch_size: if given, each update uses the gradient of a minibatch of
+            this many examples (``objective.minibatch_grad``), drawn by
+            :class:`Minibatches`; the recorded ``values`` are still the full loss.
+        seed: seeds the minibatch draws.
+        sampling: ``"shuffle"`` (epochs of reshuffled data) or ``"replacement"``.
 
     Returns:
         a :class:`Trajectory` with T + 1 iterates.
 
     Raises:
         DivergenceError: if a value is not finite and ``on_divergence="raise"``.
-        ValueError: for a negative ``steps`` or an unknown ``on_divergence``.
+        ValueError: for a negative ``steps``, an unknown ``on_divergence`` or
+            ``sampling``, a ``batch_size`` outside 1..n, or a ``batch_size`` for
+            an objective without minibatches.
     """
     if on_divergence not in ("raise", "record"):
         raise ValueError(f"on_divergence must be 'raise' or 'record'; got {on_divergence!r}")
@@ -109,6 +159,14 @@ def run(opt: GradientTransformation, objective: Objective, x0, steps: int, *,
     steps = int(steps)
     theta = as_params(x0)
     batch_shape = theta.shape[:-1]
+    if batch_size is None:
+        gradient = objective.grad
+    elif not hasattr(objective, "minibatch_grad"):
+        raise ValueError(f"batch_size needs an objective with minibatches (a learning problem); "
+                         f"{getattr(objective, 'name', objective)!r} has none")
+    else:
+        minibatches = Minibatches(objective.n, batch_size, batch_shape, seed=seed, sampling=sampling)
+        gradient = lambda theta: objective.minibatch_grad(theta, minibatches.next())
     params = np.empty((steps + 1,) + theta.shape)
     values = np.empty((steps + 1,) + batch_shape)
     diverged_at = np.full(batch_shape, -1)
@@ -118,7 +176,7 @@ def run(opt: GradientTransformation, objective: Objective, x0, steps: int, *,
         if not np.all(np.isfinite(values[0])):
             raise ValueError("the objective is not finite at x0; start where f(x0) is a finite number")
         for t in range(1, steps + 1):
-            updates, state = opt.update(objective.grad(theta), state, theta)
+            updates, state = opt.update(gradient(theta), state, theta)
             theta = apply_updates(theta, updates)
             loss = objective.value(theta)
             bad = ~(np.isfinite(loss) & np.all(np.isfinite(theta), axis=-1))

@@ -40,15 +40,23 @@ class LeastSquares:
     Its Hessian :math:`H = X^\top X / n` is constant, so the quadratic theory
     of gradient descent applies exactly.
 
+    A problem with two parameters and a ``window`` can be drawn and explored
+    like a landscape (:func:`diabetes_two_features`).
+
     Attributes:
         X: the design matrix, shape ``(n, d)``.
         y: the targets, shape ``(n,)``.
         name: for legends.
+        window: for d = 2, the plotting window ``((x_min, x_max), (y_min, y_max))``.
+        start: a default starting point.
     """
 
     X: np.ndarray
     y: np.ndarray
     name: str = "least squares"
+    window: tuple | None = None
+    start: np.ndarray | None = None
+    log_levels: bool = False
     eigenvalues: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -93,6 +101,15 @@ class LeastSquares:
     def min_value(self) -> float:
         """f(θ*)."""
         return float(self.value(self.solution))
+
+    @property
+    def minima(self) -> np.ndarray:
+        """θ* as a one-row array, as landscapes list their minima."""
+        return self.solution[None, :]
+
+    def distance_to_minimum(self, theta) -> np.ndarray:
+        """‖θ - θ*‖ over the last axis."""
+        return np.linalg.norm(np.asarray(theta, dtype=float) - self.solution, axis=-1)
 
     def residuals(self, theta) -> np.ndarray:
         return np.asarray(theta, dtype=float) @ self.X.T - self.y
@@ -318,3 +335,21 @@ def digits_classification(l2: float = 1e-3) -> SoftmaxRegression:
     X, y = load_digits(return_X_y=True)
     return SoftmaxRegression(with_intercept(X / 16.0), np.asarray(y), classes=10, l2=l2,
                              name="digits (softmax regression)")
+
+
+def diabetes_two_features() -> LeastSquares:
+    """Least squares with two parameters on real data, to draw and explore like a landscape.
+
+    Predicts the diabetes data's disease progression from body-mass index and
+    the serum measurement s5, all three standardised (so no intercept is
+    needed): f(θ) = (1/2n)‖θ₁ bmi + θ₂ s5 - y‖². The two features are
+    correlated, so the bowl is elongated.
+    """
+    from sklearn.datasets import load_diabetes
+
+    data = load_diabetes()
+    columns = [data.feature_names.index("bmi"), data.feature_names.index("s5")]
+    X = standardize(data.data[:, columns])
+    y = (data.target - data.target.mean()) / data.target.std()
+    return LeastSquares(X, y, name="diabetes: bmi and s5", window=((-1.0, 1.6), (-1.0, 1.6)),
+                        start=np.array([-0.8, 1.3]))

@@ -152,6 +152,19 @@ class Slider:
 
 
 @dataclass(frozen=True)
+class IntSlider:
+    """A whole-number slider from ``low`` to ``high`` starting at ``value`` (for batch sizes)."""
+
+    low: int
+    high: int
+    value: int
+
+    def widget(self, name: str):
+        return w.IntSlider(value=self.value, min=self.low, max=self.high, description=name,
+                           continuous_update=True)
+
+
+@dataclass(frozen=True)
 class LogSlider:
     """A logarithmic slider from ``low`` to ``high`` starting at ``value`` (for learning rates)."""
 
@@ -175,23 +188,27 @@ class Explorer:
         controls: the hyperparameter widgets, by keyword.
     """
 
-    def __init__(self, make_optimizer: Callable, controls: dict, *, landscapes=None, steps: int = 60):
+    def __init__(self, make_optimizer: Callable, controls: dict, *, landscapes=None, steps: int = 60,
+                 run_controls: dict | None = None, run_options: dict | None = None):
         self.make_optimizer = make_optimizer
         self.steps = steps
+        self.run_options = dict(run_options or {})
         self.landscapes = {f.name: f for f in (landscapes or _landscapes.catalogue().values())}
         first = next(iter(self.landscapes.values()))
         self.controls = {name: spec.widget(name) for name, spec in controls.items()}
+        self.run_controls = {name: spec.widget(name) for name, spec in (run_controls or {}).items()}
         self.menu = w.Dropdown(options=list(self.landscapes), value=first.name, description="landscape")
         self.start_x = w.FloatSlider(description="θ₁ start", readout_format=".2f")
         self.start_y = w.FloatSlider(description="θ₂ start", readout_format=".2f")
         self.status = w.HTML()
         self.image = w.Image(format="png")
         self.canvas = TrajectoryCanvas(first, steps)
-        for control in self.controls.values():
+        for control in (*self.controls.values(), *self.run_controls.values()):
             control.observe(lambda _: self.redraw(), names="value")
         self.menu.observe(lambda change: self.set_landscape(self.landscapes[change["new"]]), names="value")
         self.set_landscape(first)
-        left = w.VBox([self.menu, *self.controls.values(), self.start_x, self.start_y, self.status])
+        left = w.VBox([self.menu, *self.controls.values(), *self.run_controls.values(),
+                       self.start_x, self.start_y, self.status])
         self.widget = w.HBox([left, self.image])
 
     def set_landscape(self, landscape) -> None:
@@ -214,7 +231,8 @@ class Explorer:
         """Run the optimizer with the current settings; returns the trajectory."""
         opt = self.make_optimizer(**self.hyperparameters())
         start = np.array([self.start_x.value, self.start_y.value])
-        return run(opt, self.canvas.landscape, start, self.steps, on_divergence="record")
+        options = {**self.run_options, **{name: c.value for name, c in self.run_controls.items()}}
+        return run(opt, self.canvas.landscape, start, self.steps, on_divergence="record", **options)
 
     def redraw(self) -> None:
         """Recompute the trajectory and redraw the figure into the image."""
@@ -232,14 +250,20 @@ class Explorer:
         return self.widget._repr_mimebundle_(**kwargs)
 
 
-def explorer(make_optimizer: Callable, *, landscapes=None, steps: int = 60, **controls) -> Explorer:
+def explorer(make_optimizer: Callable, *, landscapes=None, steps: int = 60, run_controls=None,
+             run_options=None, **controls) -> Explorer:
     """An explorer of ``make_optimizer``'s hyperparameters on the book's landscapes.
 
     Args:
         make_optimizer: a recipe such as ``optlib.sgd``; it is called with the
             controls' values as keywords.
-        landscapes: the landscapes in the menu (default: every one).
+        landscapes: the landscapes in the menu (default: every one); a
+            two-parameter learning problem with a window works too
+            (``optlib.problems.diabetes_two_features()``).
         steps: the number of updates drawn.
+        run_controls: sliders for keywords of :func:`optlib.run` rather than of
+            the optimizer, e.g. ``{"batch_size": IntSlider(1, 442, 8)}``.
+        run_options: fixed keywords for :func:`optlib.run`, e.g. ``{"seed": 0}``.
         **controls: ``keyword=Slider(...)`` or ``LogSlider(...)``, one per
             hyperparameter to move.
 
@@ -250,7 +274,8 @@ def explorer(make_optimizer: Callable, *, landscapes=None, steps: int = 60, **co
         >>> bytes(ex.image.value[:4])
         b'\\x89PNG'
     """
-    return Explorer(make_optimizer, controls, landscapes=landscapes, steps=steps)
+    return Explorer(make_optimizer, controls, landscapes=landscapes, steps=steps,
+                    run_controls=run_controls, run_options=run_options)
 
 
 _PLAYER = """<div class="optlib-player" id="{id}" style="max-width:{width}px">
@@ -283,7 +308,8 @@ _PLAYER = """<div class="optlib-player" id="{id}" style="max-width:{width}px">
 
 
 def sweep_player(make_optimizer: Callable, landscape, name: str, values, *, fixed=None, steps: int = 40,
-                 start=None, label: str | None = None, dpi: int = 70, alt: str = "") -> HTML:
+                 start=None, label: str | None = None, dpi: int = 70, alt: str = "",
+                 run_options: dict | None = None) -> HTML:
     """A player for readers without a kernel: one frame per value of a hyperparameter.
 
     All runs are computed at once (the values form a batch) and drawn as
@@ -300,6 +326,8 @@ def sweep_player(make_optimizer: Callable, landscape, name: str, values, *, fixe
         label: the text beside the slider, a format string of ``value``
             (default ``"lr = {value:.3g}"``).
         alt: the alt text of the image, for screen readers.
+        run_options: fixed keywords for :func:`optlib.run`, e.g.
+            ``{"batch_size": 8, "seed": 0}`` for stochastic runs.
 
     Returns:
         an ``IPython.display.HTML`` player.
@@ -307,7 +335,8 @@ def sweep_player(make_optimizer: Callable, landscape, name: str, values, *, fixe
     values = np.asarray(values, dtype=float)
     start = landscape.start if start is None else np.asarray(start, dtype=float)
     opt = make_optimizer(**{name: values[:, None]}, **(fixed or {}))
-    traj = run(opt, landscape, np.tile(start, (len(values), 1)), steps, on_divergence="record")
+    traj = run(opt, landscape, np.tile(start, (len(values), 1)), steps, on_divergence="record",
+               **(run_options or {}))
     canvas = TrajectoryCanvas(landscape, steps, width=8.0, height=3.2, dpi=dpi)
     limits = canvas.loss_limits(traj.values - landscape.min_value)
     frames = ["data:image/png;base64," + base64.b64encode(

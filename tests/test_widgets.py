@@ -56,3 +56,24 @@ def test_sweep_player_is_deterministic_and_needs_no_network():
     assert "http" not in first                  # no CDN
     assert first.count("data:image/png;base64,") == 3 + 1    # three frames, the first also in <img>
     assert 'alt="a test"' in first
+
+
+def test_explorer_runs_minibatches_on_a_two_parameter_learning_problem():
+    problem = optlib.problems.diabetes_two_features()
+    ex = widgets.explorer(optlib.sgd, landscapes=[problem], lr=widgets.LogSlider(1e-3, 2.0, 0.1),
+                          run_controls={"batch_size": widgets.IntSlider(1, problem.n, 8)},
+                          run_options={"seed": 0}, steps=30)
+    ex.run_controls["batch_size"].value = 4
+    expected = optlib.run(optlib.sgd(lr=0.1), problem, problem.start, 30, batch_size=4, seed=0)
+    np.testing.assert_array_equal(ex.canvas.path_line.get_xydata(), expected.params)
+    ex.run_controls["batch_size"].value = problem.n          # the full batch: gradient descent
+    full = optlib.run(optlib.sgd(lr=0.1), problem, problem.start, 30)
+    np.testing.assert_allclose(ex.canvas.path_line.get_xydata(), full.params, atol=1e-12)
+
+
+def test_sweep_player_passes_run_options():
+    problem = optlib.problems.diabetes_two_features()
+    noisy = widgets.sweep_player(optlib.sgd, problem, "lr", [0.1, 0.3], steps=20,
+                                 run_options={"batch_size": 2, "seed": 0}).data
+    exact = widgets.sweep_player(optlib.sgd, problem, "lr", [0.1, 0.3], steps=20).data
+    assert noisy != exact

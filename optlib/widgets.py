@@ -208,8 +208,10 @@ class Explorer:
         self.menu.observe(lambda change: self.set_landscape(self.landscapes[change["new"]]), names="value")
         self.set_landscape(first)
         left = w.VBox([self.menu, *self.controls.values(), *self.run_controls.values(),
-                       self.start_x, self.start_y, self.status])
-        self.widget = w.HBox([left, self.image])
+                       self.start_x, self.start_y, self.status], layout=w.Layout(min_width="320px"))
+        self.image.layout = w.Layout(max_width="100%")
+        # controls beside the picture where the page is wide enough, above it where not
+        self.widget = w.HBox([left, self.image], layout=w.Layout(flex_flow="row wrap"))
 
     def set_landscape(self, landscape) -> None:
         """Switch landscape: new contours, start sliders over its window at its start."""

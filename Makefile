@@ -8,11 +8,12 @@ STAMP  := $(VENV)/.installed
 JB     := $(BIN)/jupyter-book
 NBVAL  := --nbval --nbval-sanitize-with tools/nbval_sanitize.cfg --nbval-current-env
 
-.PHONY: help book test unit nbval build-strict notebooks figures benchmarks clean
+.PHONY: help book test unit nbval build-strict site chromium notebooks figures benchmarks clean
 
 help:
 	@echo "make book        build the site into _build/html"
-	@echo "make test        unit tests, nbval on every chapter, figure checks, strict build"
+	@echo "make test        unit tests, nbval on every chapter, figure checks, strict build,"
+	@echo "                 and every page opened offline in headless Chromium"
 	@echo "make notebooks   re-execute every chapter in place (before committing)"
 	@echo "make figures     regenerate the canonical figures in figures/"
 	@echo "make benchmarks  time optlib's vectorised runs and the explorer"
@@ -31,6 +32,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest tests -q
 	$(BIN)/python -m pytest $(NBVAL) chapters -q
 	$(MAKE) --no-print-directory build-strict
+	$(MAKE) --no-print-directory site
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests -q
@@ -41,6 +43,16 @@ nbval: $(STAMP)
 build-strict: $(STAMP)
 	$(JB) clean . --all
 	$(JB) build . -W -n --keep-going
+
+# Every page of the built site in headless Chromium, with the network cut off.
+site: $(STAMP) chromium
+	$(BIN)/python -m pytest tests/site -q -o addopts="-p no:cacheprovider"
+
+# Debian's Chromium (Playwright's own browser download does not work offline).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq chromium >/dev/null; } || \
+		{ echo "Chromium is needed for the site test: install Debian's 'chromium' package"; exit 1; }
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py chapters/*.ipynb

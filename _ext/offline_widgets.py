@@ -90,7 +90,26 @@ var require = {paths: {"@jupyter-widgets/html-manager/dist": widgetAssets.replac
 """
 
 
+#: The widget manager typesets labels with MathJax 2's ``MathJax.Hub.Queue``; the site runs
+#: MathJax 3, which has no ``Hub``. Every object assigned to ``window.MathJax`` (the page's
+#: configuration, then MathJax 3 itself) gets a ``Hub`` that asks MathJax 3 to typeset instead.
+MATHJAX2_SHIM = """
+(function () {
+  var current;
+  var hub = {Queue: function () {
+    if (current && current.typesetPromise) { current.typesetPromise().catch(function () {}); }
+  }};
+  Object.defineProperty(window, "MathJax", {
+    configurable: true,
+    get: function () { return current; },
+    set: function (value) { current = value; if (value && !value.Hub) { value.Hub = hub; } }
+  });
+})();
+"""
+
+
 def setup(app):
+    app.add_js_file(None, body=MATHJAX2_SHIM, priority=90)
     app.add_js_file(None, body=ASSETS_PATH, priority=100)
     app.connect("config-inited", point_myst_nb_at_local_files, priority=900)
     app.connect("build-finished", copy_files)

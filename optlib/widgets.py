@@ -201,7 +201,7 @@ class Explorer:
         self.start_x = w.FloatSlider(description="θ₁ start", readout_format=".2f")
         self.start_y = w.FloatSlider(description="θ₂ start", readout_format=".2f")
         self.status = w.HTML()
-        self.image = w.Image(format="png")
+        self.image = w.Image(format="png")   # no tooltip: html-manager 1.0.6 cannot draw an Image with one
         self.canvas = TrajectoryCanvas(first, steps)
         for control in (*self.controls.values(), *self.run_controls.values()):
             control.observe(lambda _: self.redraw(), names="value")

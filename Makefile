@@ -8,17 +8,18 @@ STAMP  := $(VENV)/.installed
 JB     := $(BIN)/jupyter-book
 NBVAL  := --nbval --nbval-sanitize-with tools/nbval_sanitize.cfg --nbval-current-env
 
-.PHONY: help book test unit nbval build-strict site chromium notebooks figures benchmarks clean
+.PHONY: help book test unit nbval build-strict site chromium environments notebooks figures benchmarks clean
 
 help:
 	@echo "make book        build the site into _build/html"
 	@echo "make test        unit tests, nbval on every chapter, figure checks, strict build,"
-	@echo "                 and every page opened offline in headless Chromium"
+	@echo "                 every page opened offline in headless Chromium, and every chapter"
+	@echo "                 run in fresh Colab-like and Binder-like environments"
 	@echo "make notebooks   re-execute every chapter in place (before committing)"
 	@echo "make figures     regenerate the canonical figures in figures/"
 	@echo "make benchmarks  time optlib's vectorised runs and the explorer"
 
-$(STAMP): requirements.txt requirements-test.txt pyproject.toml
+$(STAMP): requirements.txt requirements-book.txt requirements-test.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -qq --upgrade pip
 	$(BIN)/python -m pip install -qq -r requirements-test.txt
@@ -33,6 +34,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(NBVAL) chapters -q
 	$(MAKE) --no-print-directory build-strict
 	$(MAKE) --no-print-directory site
+	$(MAKE) --no-print-directory environments
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests -q
@@ -47,6 +49,12 @@ build-strict: $(STAMP)
 # Every page of the built site in headless Chromium, with the network cut off.
 site: $(STAMP) chromium
 	$(BIN)/python -m pytest tests/site -q -o addopts="-p no:cacheprovider"
+
+# Every chapter in a fresh Colab-like and a fresh Binder-like environment, built in parallel.
+environments: $(STAMP)
+	@$(BIN)/python -m pytest tests/environments -q -o addopts="-p no:cacheprovider" -k colab & colab=$$!; \
+	$(BIN)/python -m pytest tests/environments -q -o addopts="-p no:cacheprovider" -k binder & binder=$$!; \
+	wait $$colab; first=$$?; wait $$binder; second=$$?; test $$first -eq 0 -a $$second -eq 0
 
 # Debian's Chromium (Playwright's own browser download does not work offline).
 chromium:

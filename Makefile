@@ -8,10 +8,11 @@ STAMP  := $(VENV)/.installed
 JB     := $(BIN)/jupyter-book
 NBVAL  := --nbval --nbval-sanitize-with tools/nbval_sanitize.cfg --nbval-current-env
 
-.PHONY: help book test unit nbval build-strict site chromium environments notebooks figures benchmarks clean
+.PHONY: help book pdf test unit nbval build-strict site chromium environments notebooks figures benchmarks clean
 
 help:
 	@echo "make book        build the site into _build/html"
+	@echo "make pdf         the whole book as one PDF: _build/pdf/book.pdf"
 	@echo "make test        unit tests, nbval on every chapter, figure checks, strict build,"
 	@echo "                 every page opened offline in headless Chromium, and every chapter"
 	@echo "                 run in fresh Colab-like and Binder-like environments"
@@ -28,6 +29,10 @@ $(STAMP): requirements.txt requirements-book.txt requirements-test.txt pyproject
 book: $(STAMP)
 	$(JB) build . --all
 	@echo "The book is in $(CURDIR)/_build/html/index.html"
+
+pdf: book chromium
+	$(BIN)/python tools/print_pdf.py _build/html _build/pdf/book.pdf
+	@echo "The PDF is $(CURDIR)/_build/pdf/book.pdf"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests -q
@@ -57,10 +62,11 @@ environments: $(STAMP)
 	wait $$colab; first=$$?; wait $$binder; second=$$?; test $$first -eq 0 -a $$second -eq 0
 
 # Debian's Chromium (Playwright's own browser download does not work offline).
+# Set CHROMIUM to use another Chromium-based browser (GitHub's runners have Google Chrome).
 chromium:
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -qq chromium >/dev/null; } || \
-		{ echo "Chromium is needed for the site test: install Debian's 'chromium' package"; exit 1; }
+	@test -x "$${CHROMIUM:-/nonexistent}" || command -v chromium >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		{ echo "Chromium is needed for the site test: install Debian's 'chromium' package or set CHROMIUM"; exit 1; }
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py chapters/*.ipynb

@@ -7,6 +7,7 @@ pictures, with nothing fetched from outside the site and no console errors.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_build" / "html"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 PAGES = sorted(p.relative_to(SITE).as_posix() for p in SITE.glob("**/*.html")
                if p.parent.name not in ("_static", "_sources") and p.name not in ("search.html", "genindex.html")
                and not p.name.startswith("prf-")

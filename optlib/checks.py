@@ -462,3 +462,133 @@ def check_momentum_step(heavy_ball_step: Callable, lr: float = 0.1, momentum: fl
     return check_buffered_step_function(heavy_ball_step, sgd, {"lr": lr, "momentum": momentum},
                                         name="heavy-ball momentum", buffer=lambda state: state[1].b,
                                         hints=MOMENTUM_HINTS)
+
+
+# ---------------------------------------------------------------------------
+# Minibatch SGD (chapter "sgd")
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MinibatchStepContext(StepContext):
+    """A :class:`StepContext` for one minibatch step, with what its hints need:
+    the batch size b, the number of examples n, the number of features d, and
+    the gradient of the whole data set at θ_{t-1} (``grad`` is the minibatch's)."""
+
+    batch_size: int = 1
+    n: int = 1
+    features: int = 1
+    full_grad: np.ndarray | None = None
+
+
+def hint_minibatch_summed(c: MinibatchStepContext):
+    if c.batch_size > 1 and _close(c.got_step, c.batch_size * c.expected_step):
+        return (f"the step is b = {c.batch_size} times too large: the per-example gradients were summed, "
+                "not averaged. Divide by the batch size b = X_batch.shape[0].")
+
+
+def hint_minibatch_divided_by_features(c: MinibatchStepContext):
+    if c.features != c.batch_size and _close(c.got_step, c.batch_size / c.features * c.expected_step):
+        return ("the sum was divided by the number of features d = X_batch.shape[1]; "
+                "divide by the batch size b = X_batch.shape[0].")
+
+
+def hint_minibatch_divided_by_n(c: MinibatchStepContext):
+    if c.n != c.batch_size and _close(c.got_step, c.batch_size / c.n * c.expected_step):
+        return (f"the sum was divided by the size of the whole data set, n = {c.n}; a minibatch "
+                "gradient is the mean over the b examples of the batch: divide by b.")
+
+
+def hint_minibatch_full_gradient(c: MinibatchStepContext):
+    lr = c.hyperparameters.get("lr")
+    if c.full_grad is not None and lr is not None and _close(c.got, c.theta - lr * c.full_grad):
+        return ("this is a step of full gradient descent: it uses the gradient of the whole data set. "
+                "Use only the examples you are given, X_batch and y_batch.")
+
+
+#: Hints for a minibatch step, then the generic ones.
+MINIBATCH_HINTS = (hint_minibatch_summed, hint_minibatch_divided_by_features, hint_minibatch_divided_by_n,
+                   hint_minibatch_full_gradient) + GENERIC_HINTS
+
+
+def check_sgd_minibatch_step(sgd_minibatch_step: Callable, lr: float = 0.1, batch_size: int = 5, *,
+                             steps: int = 12, seed: int = 0, problem=None,
+                             tolerance: float = 1e-12) -> CheckPassed:
+    r"""Check ``sgd_minibatch_step(theta, X_batch, y_batch, lr) -> new theta``, one step
+    of minibatch SGD on least squares, against ``optlib.run(optlib.sgd(lr), ...,
+    batch_size=b, seed=seed)``:
+
+    .. math::
+        \theta_t = \theta_{t-1} - \gamma\,\frac1b \sum_{i \in \mathcal B_t}
+        x_i\,(x_i^\top\theta_{t-1} - y_i), \qquad b = |\mathcal B_t|.
+
+    The minibatches are those of the reference run (:class:`optlib.Minibatches`
+    replayed from the same seed), on ``problem`` (default: the two-feature
+    diabetes problem of the chapter, ``optlib.problems.diabetes_two_features()``).
+    Each step starts from the reference iterate θ_{t-1}, so an error does not
+    snowball. The hints recognise a sum in place of the mean over the batch, a
+    division by the number of features or by n instead of b, a step with the
+    gradient of the whole data set, and the mistakes of :data:`GENERIC_HINTS`.
+
+    Example:
+        >>> def sgd_minibatch_step(theta, X_batch, y_batch, lr):
+        ...     residuals = X_batch @ theta - y_batch
+        ...     return theta - lr * X_batch.T @ residuals / len(y_batch)
+        >>> check_sgd_minibatch_step(sgd_minibatch_step)
+        ✓ minibatch SGD: 12 steps agree with optlib.run(optlib.sgd(lr=0.1), batch_size=5, seed=0) to 1e-12.
+        >>> check_sgd_minibatch_step(lambda theta, X_batch, y_batch, lr:
+        ...                          theta - lr * X_batch.T @ (X_batch @ theta - y_batch))
+        Traceback (most recent call last):
+        ...
+        optlib.checks.CheckFailed: minibatch SGD: step 1 of 12 differs at coordinate (0,).
+          expected θ_1[0] = ...
+        Hint: the step is b = 5 times too large: the per-example gradients were summed, not averaged. ...
+    """
+    from .problems import diabetes_two_features
+    from .running import Minibatches
+
+    if problem is None:
+        problem = diabetes_two_features()
+    x0 = problem.start if getattr(problem, "start", None) is not None else np.zeros(problem.dim)
+    reference_run = run(sgd(lr=lr), problem, x0, steps, batch_size=batch_size, seed=seed)
+    batches = Minibatches(problem.n, batch_size, seed=seed)     # the same draws, replayed
+    name = "minibatch SGD"
+    settings = f"lr={lr!r}"
+    hyperparameters = {"lr": lr}
+    for t in range(1, steps + 1):
+        indices = batches.next()
+        theta, expected = reference_run.params[t - 1], reference_run.params[t]
+        X_batch, y_batch = problem.X[indices], problem.y[indices]
+        given = (theta.copy(), X_batch.copy(), y_batch.copy())
+        try:
+            got = sgd_minibatch_step(*given, lr)
+        except Exception as error:
+            raise CheckFailed(f"{name}: step {t} raised {type(error).__name__}: {error}") from error
+        if not all(np.array_equal(a, b) for a, b in zip(given, (theta, X_batch, y_batch))):
+            raise CheckFailed(f"{name}: step {t} modified its inputs in place; "
+                              "compute a new array instead (theta - ... rather than theta -= ...).")
+        try:
+            got = np.asarray(got, dtype=float)
+        except (TypeError, ValueError):
+            raise CheckFailed(f"{name}: step {t} returned {got!r}, not an array of numbers") from None
+        if got.shape != expected.shape:
+            raise CheckFailed(f"{name}: step {t} returned shape {got.shape}; expected {expected.shape} "
+                              "(the shape of theta)")
+        wrong = ~np.isclose(got, expected, rtol=tolerance, atol=tolerance)
+        if wrong.any():
+            i = tuple(int(k) for k in np.argwhere(wrong)[0])
+            grad = problem.minibatch_grad(theta, indices)
+            context = MinibatchStepContext(t, theta, grad, hyperparameters, expected, got,
+                                           batch_size=batch_size, n=problem.n, features=problem.dim,
+                                           full_grad=problem.grad(theta))
+            hint = next((h for h in (hint(context) for hint in MINIBATCH_HINTS) if h),
+                        "compare your formula with the algorithm box, term by term, at this step.")
+            raise CheckFailed(
+                f"{name}: step {t} of {steps} differs at coordinate {i}.\n"
+                f"  expected θ_{t}{list(i)} = {float(expected[i])!r}\n"
+                f"  got      θ_{t}{list(i)} = {float(got[i])!r}\n"
+                f"  from θ_{t - 1} = {_format(theta)}, a minibatch of b = {batch_size} examples "
+                f"{indices.tolist()}, minibatch gradient g = {_format(grad)}, {settings}\n"
+                f"Hint: {hint}")
+    return CheckPassed(f"✓ {name}: {steps} steps agree with optlib.run(optlib.sgd({settings}), "
+                       f"batch_size={batch_size}, seed={seed}) to {tolerance:g}.")

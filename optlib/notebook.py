@@ -58,3 +58,45 @@ def show_source(*objects, docstring: bool = False) -> Markdown:
     sources = [textwrap.dedent(inspect.getsource(o)).rstrip() if docstring else source_without_docstring(o)
                for o in objects]
     return Markdown("```python\n" + "\n\n\n".join(sources) + "\n```")
+
+
+def show_lines(obj, *spans: tuple[str, str]) -> Markdown:
+    """Display excerpts of the source of an optlib function or class, highlighted.
+
+    Each span ``(first, last)`` is the block of lines from the first line that
+    contains the text ``first`` to the next line (the same or later) that
+    contains ``last``. Spans are found by their text, not by line numbers, so
+    an excerpt follows the code when lines are added above it, and the call
+    fails loudly when the quoted code is gone. Excerpts are separated by
+    ``...`` lines; indentation common to all of them is removed.
+
+    Args:
+        obj: a function or class.
+        *spans: one or more ``(first, last)`` pairs of text.
+
+    Raises:
+        ValueError: if a span's text is not in the source.
+
+    Example:
+        >>> import optlib
+        >>> md = show_lines(optlib.run, ("for t in range", "theta = apply_updates"))
+        >>> print(md.data)
+        ```python
+        for t in range(1, steps + 1):
+            updates, state = opt.update(gradient(theta), state, theta)
+            theta = apply_updates(theta, updates)
+        ```
+    """
+    lines = inspect.getsource(obj).splitlines()
+    blocks = []
+    for first, last in spans:
+        start = next((i for i, line in enumerate(lines) if first in line), None)
+        if start is None:
+            raise ValueError(f"{first!r} is not in the source of {obj.__qualname__}")
+        stop = next((i for i in range(start, len(lines)) if last in lines[i]), None)
+        if stop is None:
+            raise ValueError(f"{last!r} does not follow {first!r} in the source of {obj.__qualname__}")
+        blocks.append(lines[start:stop + 1])
+    indent = min(len(line) - len(line.lstrip()) for block in blocks for line in block if line.strip())
+    text = "\n...\n".join("\n".join(line[indent:] for line in block) for block in blocks)
+    return Markdown("```python\n" + text + "\n```")

@@ -68,12 +68,15 @@ def test_committed_executed_without_errors(chapter):
         assert not cell.source.rstrip().endswith(";"), "a trailing ';' does not hide output under nbval"
 
 
-def test_only_widget_cells_are_exempt_from_nbval(chapter):
+def test_only_widget_and_timing_cells_are_exempt_from_nbval(chapter):
     _, nb = chapter
-    for cell in code_cells(nb):
-        if "nbval-ignore-output" in cell.metadata.get("tags", []):
-            assert any(WIDGET_VIEW in o.get("data", {}) for o in cell.outputs), (
-                f"nbval-ignore-output on a cell without a widget: {cell.source[:60]!r}")
+    exempt = [c for c in code_cells(nb) if "nbval-ignore-output" in c.metadata.get("tags", [])]
+    for cell in exempt:
+        widget = any(WIDGET_VIEW in o.get("data", {}) for o in cell.outputs)
+        timing = "time.perf_counter" in cell.source or "timeit" in cell.source
+        assert widget or timing, f"nbval-ignore-output on a cell without a widget or a timing: {cell.source[:60]!r}"
+    assert sum("time.perf_counter" in c.source or "timeit" in c.source for c in exempt) <= 1, \
+        "at most one timing cell per chapter"
 
 
 def test_every_figure_has_a_caption_and_alt_text(chapter):

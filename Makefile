@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JB     := $(BIN)/jupyter-book
-NBVAL  := --nbval --nbval-sanitize-with tools/nbval_sanitize.cfg --nbval-current-env
+NBVAL  := --nbval --nbval-sanitize-with tools/nbval_sanitize.cfg --nbval-current-env -n 2 --dist loadfile
 
 .PHONY: help book pdf test unit nbval build-strict site chromium environments notebooks figures benchmarks clean
 

@@ -156,8 +156,8 @@ def check_step_function(student_step: Callable, reference, hyperparameters: dict
                         "term by term, at this step.")
             raise CheckFailed(
                 f"{name}: step {t} of {steps} differs at coordinate {i}.\n"
-                f"  expected θ_{t}{list(i)} = {float(expected[i])!r}\n"
-                f"  got      θ_{t}{list(i)} = {float(got[i])!r}\n"
+                f"  expected θ_{t}{list(i)} = {float(expected[i]):.10g}\n"
+                f"  got      θ_{t}{list(i)} = {float(got[i]):.10g}\n"
                 f"  from θ_{t - 1} = {_format(theta)}, g = {_format(grad)}, {settings}\n"
                 f"Hint: {hint}")
     return CheckPassed(f"✓ {name}: {steps} steps agree with optlib.{reference.__name__}({settings}) "
@@ -325,8 +325,8 @@ def check_buffered_step_function(student_step: Callable, reference, hyperparamet
                         "term by term, at this step.")
             raise CheckFailed(
                 f"{name}: step {t} of {steps} differs at coordinate {i}.\n"
-                f"  expected θ_{t}{list(i)} = {float(expected[i])!r}\n"
-                f"  got      θ_{t}{list(i)} = {float(got[i])!r}\n"
+                f"  expected θ_{t}{list(i)} = {float(expected[i]):.10g}\n"
+                f"  got      θ_{t}{list(i)} = {float(got[i]):.10g}\n"
                 f"  from θ_{t - 1} = {_format(theta)}, g = {_format(grad)}, "
                 f"b_{t - 1} = {_format(b_before)}, {settings}\n"
                 f"Hint: {hint}")
@@ -455,7 +455,7 @@ def check_momentum_step(heavy_ball_step: Callable, lr: float = 0.1, momentum: fl
         ...
         optlib.checks.CheckFailed: heavy-ball momentum: step 1 of 12 differs at coordinate (0,).
           expected θ_1[0] = 2.9
-          got      θ_1[0] = 5.300000000000001
+          got      θ_1[0] = 5.3
           from θ_0 = [ 3. ,  1. , -1.5], g = [ 1.,  3., -4.], b_0 = [0., 0., 0.], lr=0.1, momentum=0.8
         Hint: this is the draft's formula θ_t = θ_(t-1) - lr·g_t + μ·θ_(t-2): momentum adds μ times ...
     """
@@ -585,8 +585,8 @@ def check_sgd_minibatch_step(sgd_minibatch_step: Callable, lr: float = 0.1, batc
                         "compare your formula with the algorithm box, term by term, at this step.")
             raise CheckFailed(
                 f"{name}: step {t} of {steps} differs at coordinate {i}.\n"
-                f"  expected θ_{t}{list(i)} = {float(expected[i])!r}\n"
-                f"  got      θ_{t}{list(i)} = {float(got[i])!r}\n"
+                f"  expected θ_{t}{list(i)} = {float(expected[i]):.10g}\n"
+                f"  got      θ_{t}{list(i)} = {float(got[i]):.10g}\n"
                 f"  from θ_{t - 1} = {_format(theta)}, a minibatch of b = {batch_size} examples "
                 f"{indices.tolist()}, minibatch gradient g = {_format(grad)}, {settings}\n"
                 f"Hint: {hint}")

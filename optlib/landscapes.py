@@ -295,3 +295,37 @@ def catalogue() -> dict[str, Landscape]:
     """Every two-dimensional landscape of the book, by name, for menus."""
     return {f.name: f for f in (bowl(), gutter(), rosenbrock(), beale(), himmelblau(),
                                 saddle(), rastrigin())}
+
+
+def three_pieces() -> Landscape:
+    r"""Lessard, Recht & Packard's one-dimensional counterexample for the heavy ball.
+
+    Three quadratic pieces joined with continuous value and slope:
+
+    .. math::
+        f(\theta) = \begin{cases} \tfrac{25}{2}\theta^2 & \theta < 1 \\
+                    \tfrac12\theta^2 + 24\theta - 12 & 1 \le \theta < 2 \\
+                    \tfrac{25}{2}\theta^2 - 24\theta + 36 & \theta \ge 2 \end{cases}
+
+    It is smooth and strongly convex, with curvature 25 or 1 (so :math:`L = 25`,
+    :math:`\lambda_{\min} = 1`, :math:`\kappa = 25`), minimum at 0. The heavy ball
+    tuned by :func:`optlib.analysis.momentum_optimal` for :math:`[1, 25]` cycles
+    from some starts (Lessard, Recht & Packard 2016, section 4.6); Nesterov's
+    method converges from every start.
+    """
+
+    def value(p):
+        z = np.asarray(p, dtype=float)[..., 0]
+        return np.where(z < 1, 12.5 * z ** 2,
+                        np.where(z < 2, 0.5 * z ** 2 + 24 * z - 12, 12.5 * z ** 2 - 24 * z + 36))
+
+    def grad(p):
+        z = np.asarray(p, dtype=float)
+        return np.where(z < 1, 25 * z, np.where(z < 2, z + 24, 25 * z - 24))
+
+    def hessian(p):
+        z = np.asarray(p, dtype=float)
+        return np.where((z >= 1) & (z < 2), 1.0, 25.0)[..., None]
+
+    return Landscape("three pieces", value, grad, hessian, minima=np.array([[0.0]]),
+                     window=((-4.0, 4.0), (0.0, 1.0)), start=np.array([3.3]))

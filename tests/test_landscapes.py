@@ -151,3 +151,22 @@ def test_quadratic_refuses_what_is_not_symmetric_positive_definite(A, message):
 def test_gutter_refuses_a_condition_number_below_one():
     with pytest.raises(ValueError, match="condition_number: 0.5"):
         landscapes.gutter(condition_number=0.5)
+
+
+def test_three_pieces_is_smooth_strongly_convex_and_makes_tuned_heavy_ball_cycle():
+    import optlib
+    from optlib.analysis import momentum_optimal
+
+    f = landscapes.three_pieces()
+    z = np.linspace(-5, 5, 20_001)[:, None]
+    for knot in (1.0, 2.0):                                  # value and slope continuous
+        left, right = np.array([[knot - 1e-9]]), np.array([[knot]])
+        assert np.allclose(f.value(left), f.value(right), atol=1e-6)
+        assert np.allclose(f.grad(left), f.grad(right), atol=1e-6)
+    slopes = np.diff(f.grad(z)[:, 0]) / np.diff(z[:, 0])
+    assert slopes.min() > 1 - 1e-6 and slopes.max() < 25 + 1e-6   # curvature in [1, 25]
+    lr, momentum, _ = momentum_optimal([1.0, 25.0])
+    runs = optlib.run(optlib.sgd(lr=lr, momentum=momentum), f, np.array([[3.3], [3.0]]), 300)
+    cycle = runs.params[:, 0, 0]
+    assert np.isclose(cycle[-1], cycle[-4], atol=1e-9) and np.ptp(cycle[-3:]) > 3   # period three
+    assert abs(runs.params[-1, 1, 0]) < 1e-12                                      # from 3.0: converges

@@ -201,19 +201,17 @@ def _nesterov_parts(c: BufferedStepContext):
 
 
 def hint_nesterov_buffer_alone(c: BufferedStepContext):
+    # g_t + μ·b_(t-1) equals b_t, so "stepped along b_t" and "used b_(t-1) in the
+    # look-ahead term" are one and the same mistake: one message names both readings.
     lr, mu, g = _nesterov_parts(c)
-    along_buffer = _close(c.got_step, -lr * c.b_after)
-    old_buffer = _close(c.got_step, -lr * (g + mu * c.b_before))
-    if c.t == 1 and along_buffer:      # b_1 = g_1 and b_0 = 0: the two mistakes coincide
+    if not _close(c.got_step, -lr * c.b_after):
+        return None
+    if c.t == 1:                        # b_1 = g_1: the step is also heavy ball's first step
         return ("the step is -lr·g_1, heavy ball's first step. Nesterov steps along g_t + μ·b_t, "
                 "with the updated buffer b_t = μ·b_(t-1) + g_t (so b_1 = g_1): did you step along "
                 "the buffer b_t alone, or use b_(t-1) in the look-ahead term?")
-    if along_buffer:
-        return ("you stepped along the buffer b_t (heavy ball); Nesterov steps along "
-                "g_t + μ·b_t.")
-    if old_buffer:
-        return ("the look-ahead term uses the updated buffer b_t = μ·b_(t-1) + g_t, "
-                "not b_(t-1).")
+    return ("you stepped along the buffer b_t (heavy ball), or equivalently used b_(t-1) in the "
+            "look-ahead term, since g_t + μ·b_(t-1) = b_t; Nesterov steps along g_t + μ·b_t.")
 
 
 def hint_nesterov_first_buffer(c: BufferedStepContext):

@@ -153,3 +153,61 @@ def test_reference_is_the_heavy_ball_in_every_library_form():
     a = optlib.run(optlib.sgd(lr=0.1, momentum=0.8), f, x0, 12).params
     b = optlib.run(optlib.heavy_ball(lr=0.1, momentum=0.8), f, x0, 12).params
     np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-14)
+
+
+# ---------------------------------------------------------------- optlib.widgets.momentum_eigen_explorer
+from optlib import analysis, landscapes, widgets  # noqa: E402
+
+
+@pytest.fixture
+def eigen_explorer():
+    return widgets.momentum_eigen_explorer(lr=1.0, momentum=0.5)
+
+
+def test_eigen_explorer_draws_its_first_picture_at_once(eigen_explorer):
+    assert eigen_explorer.image.value[:4] == b"\x89PNG"
+    assert "0.885 per step" in eigen_explorer.description.value
+
+
+def test_eigen_explorer_path_and_eigenvalues_follow_the_sliders(eigen_explorer):
+    before = eigen_explorer.image.value
+    eigen_explorer.lr.value, eigen_explorer.momentum.value = 1.8, 0.3
+    assert eigen_explorer.image.value != before
+    f = eigen_explorer.landscape
+    expected = optlib.run(optlib.sgd(lr=1.8, momentum=0.3), f, f.start, eigen_explorer.steps).params
+    np.testing.assert_allclose(eigen_explorer._path.get_xydata(), expected, rtol=1e-15)
+    sigma = np.linalg.eigvals(analysis.momentum_matrix(1.8, 0.3, f.eigenvalues[-1]))
+    np.testing.assert_allclose(np.sort_complex(eigen_explorer._high.get_xydata() @ [1, 1j]),
+                               np.sort_complex(sigma), atol=1e-12)
+    np.testing.assert_allclose(np.abs(sigma), np.sqrt(0.3))          # the steep direction spirals
+    ring = eigen_explorer._ring.get_xydata()
+    np.testing.assert_allclose(np.linalg.norm(ring, axis=-1), np.sqrt(0.3))
+
+
+def test_eigen_explorer_describes_each_kind_of_direction(eigen_explorer):
+    text = eigen_explorer.describe()
+    assert "flattest direction (ηλ = 0.05): real positive eigenvalues, overdamped" in text
+    assert "steepest direction (ηλ = 1): complex eigenvalues of modulus √β = 0.707" in text
+    eigen_explorer.momentum.value = 0.0
+    eigen_explorer.lr.value = 1.8
+    assert "real negative eigenvalues, an alternating zig-zag" in eigen_explorer.describe()
+    eigen_explorer.lr.value = 4.4                       # beyond 2 + 2β = 2 for the steep direction
+    text = eigen_explorer.describe()
+    assert "the run diverges" in text and "it diverges" in text
+    assert eigen_explorer.image.value[:4] == b"\x89PNG"   # a diverging run is drawn, not raised
+
+
+def test_eigen_explorer_takes_another_quadratic():
+    f = landscapes.gutter(condition_number=100)
+    ex = widgets.momentum_eigen_explorer(f, lr=3.0, momentum=0.7, steps=10)
+    np.testing.assert_allclose(ex.extremes, [0.01, 1.0])
+    rate = float(analysis.momentum_rate(3.0, 0.7, f.eigenvalues))
+    assert f"{rate:.3f} per step" in ex.description.value
+
+
+def test_eigen_explorer_redraws_fast(eigen_explorer):
+    import time
+    start = time.perf_counter()
+    for beta in np.linspace(0.0, 0.95, 10):
+        eigen_explorer.momentum.value = float(beta)
+    assert (time.perf_counter() - start) / 10 < 0.25     # blitting: well under a second per move

@@ -20,7 +20,7 @@ predicted and measured), :mod:`~optlib.plotting`, :mod:`~optlib.widgets`,
 figures).
 """
 
-from . import analysis, landscapes, problems, transforms
+from . import analysis, landscapes, problems, schedules, transforms
 from .base import GradientTransformation, apply_updates, chain
 from .optimizers import (adadelta, adagrad, adam, adamax, adamw, heavy_ball, nadam, radam,
                          rmsprop, sgd)
@@ -32,5 +32,5 @@ __all__ = [
     "GradientTransformation", "apply_updates", "chain",
     "sgd", "heavy_ball", "adagrad", "rmsprop", "adadelta", "adam", "adamw", "nadam", "radam",
     "adamax", "run", "Trajectory", "DivergenceError", "Minibatches", "analysis", "landscapes",
-    "problems", "transforms",
+    "problems", "schedules", "transforms",
 ]

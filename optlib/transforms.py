@@ -448,3 +448,29 @@ def scale_by_adamax(betas=(0.9, 0.999), eps=1e-8) -> GradientTransformation:
         return m / ((1 - _power(beta1, t)) * u), ScaleByAdamaxState(t, m, u)
 
     return GradientTransformation(init, update)
+
+
+def clip_by_global_norm(max_norm) -> GradientTransformation:
+    r"""Rescale the gradient when its norm exceeds ``max_norm``, as ``torch.nn.utils.clip_grad_norm_``.
+
+    .. math::
+        u \leftarrow u \cdot \min\Bigl(1, \frac{\text{max\_norm}}{\lVert u\rVert + 10^{-6}}\Bigr),
+
+    the :math:`10^{-6}` being PyTorch's. The norm is taken over the last axis,
+    so each run of a batch (params of shape ``(B, d)``) is clipped on its own,
+    as one model's parameters are in PyTorch. Put it first in a chain:
+    ``chain(clip_by_global_norm(1.0), scale_by_adam(), scale_by_learning_rate(lr))``.
+
+    Args:
+        max_norm: the largest norm let through, > 0.
+    """
+    max_norm = hyperparameter(max_norm, "max_norm", "max_norm value", low=0.0, low_open=True)
+
+    def init(params):
+        return EmptyState()
+
+    def update(updates, state, params=None):
+        norm = np.linalg.norm(updates, axis=-1, keepdims=True)
+        return updates * np.minimum(1.0, max_norm / (norm + 1e-6)), state
+
+    return GradientTransformation(init, update)

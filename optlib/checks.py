@@ -590,3 +590,1211 @@ def check_sgd_minibatch_step(sgd_minibatch_step: Callable, lr: float = 0.1, batc
                 f"Hint: {hint}")
     return CheckPassed(f"✓ {name}: {steps} steps agree with optlib.run(optlib.sgd({settings}), "
                        f"batch_size={batch_size}, seed={seed}) to {tolerance:g}.")
+
+
+# ---------------------------------------------------------------------------
+# AdamW (chapter "adamw"), checked with check_buffered_step_function
+# ---------------------------------------------------------------------------
+
+
+def _adamw_parts(c: BufferedStepContext):
+    """``(lr, beta1, beta2, eps, weight_decay, m_{t-1}, v_{t-1})`` of a context whose
+    buffer is the stacked moments ``[m, v]``."""
+    h = c.hyperparameters
+    beta1, beta2 = h["betas"]
+    return h["lr"], beta1, beta2, h["eps"], h["weight_decay"], c.b_before[0], c.b_before[1]
+
+
+def _adamw_direction_variant(c: BufferedStepContext, grad, *, t=None, moments=None, from_gradient=False,
+                            bias_correction=True, eps_inside=False, eps_before_correction=False):
+    r"""Adam's direction :math:`\hat m_t / (\sqrt{\hat v_t} + \epsilon)` at step ``t`` (default the
+    context's), with one of the typical mistakes switched on."""
+    lr, beta1, beta2, eps, _, m, v = _adamw_parts(c)
+    t = c.t if t is None else t
+    if moments is not None:
+        m, v = moments
+    if from_gradient and c.t == 1:                  # first moments g and g² instead of from zero
+        m, v = grad, grad * grad
+    else:
+        m, v = beta1 * m + (1 - beta1) * grad, beta2 * v + (1 - beta2) * grad * grad
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if not bias_correction:
+            return m / (np.sqrt(v) + eps)
+        m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+        if eps_inside:
+            return m_hat / np.sqrt(v_hat + eps)
+        if eps_before_correction:                   # Keras's ε̂: ε added to the uncorrected √v
+            return m_hat * np.sqrt(1 - beta2 ** t) / (np.sqrt(v) + eps)
+        return m_hat / (np.sqrt(v_hat) + eps)
+
+
+def _adamw_matches(c: BufferedStepContext, direction, decay=None) -> bool:
+    """Whether the student's θ_t is θ_{t-1} - lr·direction - decay (default: lr·λ·θ_{t-1})."""
+    lr, _, _, _, wd, _, _ = _adamw_parts(c)
+    decay = lr * wd * c.theta if decay is None else decay
+    return _close(c.got, c.theta - lr * direction - decay)
+
+
+def hint_adamw_l2(c: BufferedStepContext):
+    _, _, _, _, wd, _, _ = _adamw_parts(c)
+    if wd and _adamw_matches(c, _adamw_direction_variant(c, c.grad + wd * c.theta), decay=0.0):
+        return ("the weight decay was added to the gradient (g + λθ, L2 regularisation, which is "
+                "torch.optim.Adam's weight_decay): AdamW keeps it out of the moments and subtracts "
+                "lr·λ·θ_(t-1) from the parameters directly.")
+
+
+def hint_adamw_draft_decay(c: BufferedStepContext):
+    lr, _, _, _, wd, _, _ = _adamw_parts(c)
+    if wd and lr != 1 and _adamw_matches(c, _adamw_direction_variant(c, c.grad), decay=wd * c.theta):
+        return ("the decay is λ·θ_(t-1), without the learning rate (the draft's formula): PyTorch, "
+                "Optax and optlib subtract lr·λ·θ_(t-1).")
+
+
+def hint_adamw_decay_lr_twice(c: BufferedStepContext):
+    lr, _, _, _, wd, _, _ = _adamw_parts(c)
+    if wd and lr != 1 and _adamw_matches(c, _adamw_direction_variant(c, c.grad),
+                                         decay=lr * lr * wd * c.theta):
+        return "the learning rate multiplies the decay twice: the decay term is lr·λ·θ_(t-1)."
+
+
+def hint_adamw_decay_after_step(c: BufferedStepContext):
+    lr, _, _, _, wd, _, _ = _adamw_parts(c)
+    moved = c.theta - lr * _adamw_direction_variant(c, c.grad)
+    if wd and _close(c.got, (1 - lr * wd) * moved):
+        return ("the decay was applied to the parameters after the Adam step: decay θ_(t-1), the "
+                "parameters the gradient was taken at, θ_t = θ_(t-1) - lr·(m̂/(√v̂ + ε) + λ·θ_(t-1)).")
+
+
+def hint_adamw_no_decay(c: BufferedStepContext):
+    _, _, _, _, wd, _, _ = _adamw_parts(c)
+    if wd and _adamw_matches(c, _adamw_direction_variant(c, c.grad), decay=0.0):
+        return "this is Adam's step without the decay: subtract lr·λ·θ_(t-1) as well."
+
+
+def hint_adamw_sign(c: BufferedStepContext):
+    if _adamw_matches(c, -_adamw_direction_variant(c, c.grad)):
+        return ("the Adam step has the wrong sign: subtract lr·m̂/(√v̂ + ε), moving against the "
+                "gradient.")
+
+
+def hint_adamw_eps_inside(c: BufferedStepContext):
+    if _adamw_matches(c, _adamw_direction_variant(c, c.grad, eps_inside=True)):
+        return "ε is inside the square root: divide by √v̂ + ε, not by √(v̂ + ε)."
+
+
+def hint_adamw_eps_before_correction(c: BufferedStepContext):
+    if _adamw_matches(c, _adamw_direction_variant(c, c.grad, eps_before_correction=True)):
+        return ("ε was added to √v before the bias correction (Keras's ε̂): add it after, "
+                "m̂/(√v̂ + ε) with v̂ = v/(1 - β₂^t).")
+
+
+def hint_adamw_no_bias_correction(c: BufferedStepContext):
+    if _adamw_matches(c, _adamw_direction_variant(c, c.grad, bias_correction=False)):
+        return ("the moments are not bias-corrected: use m̂ = m/(1 - β₁^t) and v̂ = v/(1 - β₂^t), "
+                "t = 1 at the first step.")
+
+
+def hint_adamw_bias_exponent(c: BufferedStepContext):
+    if c.t == 1 and not np.all(np.isfinite(c.got)):
+        return ("the result is not finite at the first step: a bias correction 1 - β^(t-1) is zero "
+                "there. The exponent is t, which is 1 at the first step.")
+    # (an exponent t - 1 fails at the first step, above; t = 1 at every step is hint_adamw_count_stuck)
+    if _adamw_matches(c, _adamw_direction_variant(c, c.grad, t=c.t + 1)):
+        return ("the bias correction uses the exponent t + 1: it is 1 - β^t with t = 1 at the first "
+                "step (count the step before correcting, not twice).")
+
+
+def hint_adamw_first_moment_from_gradient(c: BufferedStepContext):
+    if c.t == 1 and _adamw_matches(c, _adamw_direction_variant(c, c.grad, from_gradient=True)):
+        return ("the moments start at m_1 = g_1 and v_1 = g_1²: Adam's moving averages start from "
+                "zero, m_1 = (1 - β₁)·g_1 and v_1 = (1 - β₂)·g_1², and the bias correction undoes "
+                "the zero start.")
+
+
+def hint_adamw_state_lost(c: BufferedStepContext):
+    zeros = np.zeros_like(c.theta)
+    if c.t > 1 and _adamw_matches(c, _adamw_direction_variant(c, c.grad, t=1, moments=(zeros, zeros))):
+        return ("this step is a first step again: the moments and the step count were not carried "
+                "over. Return them in the new state and use the state you are given.")
+
+
+def hint_adamw_count_stuck(c: BufferedStepContext):
+    if c.t > 1 and _adamw_matches(c, _adamw_direction_variant(c, c.grad, t=1)):
+        return ("the bias correction uses t = 1 at every step: count the steps in the state "
+                "(t = 1, 2, ...) and correct with 1 - β^t.")
+
+
+#: Hints for an AdamW step, tried before the generic ones.
+ADAMW_HINTS = (hint_adamw_l2, hint_adamw_draft_decay, hint_adamw_decay_lr_twice,
+               hint_adamw_decay_after_step, hint_adamw_no_decay, hint_adamw_sign, hint_adamw_eps_inside,
+               hint_adamw_eps_before_correction, hint_adamw_no_bias_correction,
+               hint_adamw_bias_exponent, hint_adamw_first_moment_from_gradient,
+               hint_adamw_state_lost, hint_adamw_count_stuck) + GENERIC_HINTS
+
+
+def check_adamw_step(adamw_step: Callable, lr: float = 0.05, betas=(0.9, 0.999), eps: float = 1e-3,
+                     weight_decay: float = 0.1) -> CheckPassed:
+    r"""Check ``adamw_step(theta, grad, state, lr, betas, eps, weight_decay) -> (new_theta, new_state)``
+    against ``optlib.adamw``, one step of AdamW as PyTorch takes it:
+
+    .. math::
+        m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t, \quad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,
+        \quad \theta_t = \theta_{t-1} - \gamma\Bigl(\frac{m_t/(1-\beta_1^t)}{\sqrt{v_t/(1-\beta_2^t)}
+        + \epsilon} + \lambda\theta_{t-1}\Bigr),
+
+    with :math:`m_0 = v_0 = 0`. ``state`` is ``None`` at the first step, then whatever
+    the function returned as ``new_state`` the step before (the moments and the
+    step count, typically). The default ε is large, so that where ε sits shows,
+    and :math:`\beta_2` is PyTorch's, so that :math:`1-\beta_1 \ne \sqrt{1-\beta_2}` tells a
+    missing bias correction from a misplaced ε.
+    The hints recognise the decay added to the gradient (L2, Adam's
+    ``weight_decay``), the decay without the learning rate (the draft's formula),
+    with it twice, or applied after the Adam step, a missing decay, an Adam step
+    of the wrong sign, ε inside the
+    root or before the bias correction, a missing or shifted bias correction,
+    moments started at the first gradient, a state that is not carried over, a
+    step count stuck at 1, and the mistakes of :data:`GENERIC_HINTS`.
+
+    Example:
+        >>> def adamw_step(theta, grad, state, lr, betas, eps, weight_decay):
+        ...     t, m, v = (0, 0.0, 0.0) if state is None else state
+        ...     t, (beta1, beta2) = t + 1, betas
+        ...     m = beta1 * m + (1 - beta1) * grad
+        ...     v = beta2 * v + (1 - beta2) * grad ** 2
+        ...     m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+        ...     step = m_hat / (np.sqrt(v_hat) + eps) + weight_decay * theta
+        ...     return theta - lr * step, (t, m, v)
+        >>> check_adamw_step(adamw_step)
+        ✓ AdamW: 12 steps agree with optlib.adamw(lr=0.05, betas=(0.9, 0.999), eps=0.001, weight_decay=0.1) to 1e-12.
+        >>> def adam_l2_step(theta, grad, state, lr, betas, eps, weight_decay):
+        ...     return adamw_step(theta, grad + weight_decay * theta, state, lr, betas, eps, 0.0)
+        >>> check_adamw_step(adam_l2_step)
+        Traceback (most recent call last):
+        ...
+        optlib.checks.CheckFailed: AdamW: step 1 of 12 differs at coordinate (0,).
+          expected θ_1[0] = 2.93504995
+          got      θ_1[0] = 2.950038432
+          ...
+        Hint: the weight decay was added to the gradient (g + λθ, L2 regularisation, ...
+    """
+    import re
+
+    from .optimizers import adamw
+
+    hyperparameters = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay}
+    try:
+        return check_buffered_step_function(
+            adamw_step, adamw, hyperparameters, name="AdamW",
+            buffer=lambda state: np.stack([state[0].m, state[0].v]), hints=ADAMW_HINTS)
+    except CheckFailed as failure:      # the shared message calls the buffer b; here it is [m, v]
+        raise CheckFailed(re.sub(r"b_(\d+) = ", r"[m_\1, v_\1] = ", str(failure))) from None
+
+
+# ---------------------------------------------------------------------------
+# Adamax (chapter "adam_family"): a step with two moments, m and u
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdamaxStepContext(StepContext):
+    r"""A :class:`StepContext` for an Adamax step.
+
+    ``grads`` holds the gradients :math:`g_1, \dots, g_t` the check has fed so
+    far (shape ``(t, d)``), so that a hint can replay a whole mistaken
+    implementation on them with :func:`adamax_replay`; ``m_before`` and
+    ``u_before`` are the reference moments :math:`m_{t-1}, u_{t-1}`."""
+
+    grads: np.ndarray = None
+    m_before: np.ndarray = None
+    u_before: np.ndarray = None
+
+
+def adamax_replay(grads, lr, beta1, beta2, eps, *, eps_at: str = "max", norm: str = "max",
+                  correct_m: str = "t", correct_u: bool = False, m_start: str = "zero",
+                  swap_betas: bool = False) -> np.ndarray:
+    r"""The step :math:`\theta_t - \theta_{t-1}` of Adamax after the gradients ``grads``, or of a variant.
+
+    With the defaults it is PyTorch's Adamax (``optlib.adamax``):
+
+    .. math:: m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t, \quad
+              u_t = \max(\beta_2 u_{t-1}, |g_t| + \epsilon), \quad
+              \theta_t - \theta_{t-1} = -\frac{\gamma\, m_t}{(1-\beta_1^t)\, u_t},
+
+    from :math:`m_0 = u_0 = 0`. The keywords switch on one typical mistake
+    each, which is how the hints of :func:`check_adamax_step` recognise them.
+
+    Args:
+        grads: :math:`g_1, \dots, g_t`, shape ``(t, d)``.
+        lr, beta1, beta2, eps: :math:`\gamma, \beta_1, \beta_2, \epsilon`.
+        eps_at: where ε goes: ``"max"`` (inside the max, PyTorch), ``"denominator"``
+            (``u`` without ε, divide by ``u + ε``: Keras), ``"stored"``
+            (``u_t = max(β₂u, |g|) + ε`` kept in the state), ``"none"`` (the paper).
+        norm: ``"max"``; ``"adam"`` (Adam's :math:`\sqrt{\hat v_t} + \epsilon`),
+            ``"signed"`` (``g`` in place of ``|g|``), ``"undecayed"`` (no β₂ before the max).
+        correct_m: the bias correction of ``m``: ``"t"``, ``"t-1"``, ``"t+1"`` or ``"none"``.
+        correct_u: also divide ``u_t`` by :math:`1 - \beta_2^t`.
+        m_start: ``"zero"`` (:math:`m_0 = 0`) or ``"grad"`` (:math:`m_1 = g_1`).
+        swap_betas: use β₂ for ``m`` and β₁ for ``u``.
+
+    Returns:
+        the step at the last gradient, shape ``(d,)``.
+
+    Example:
+        >>> import numpy as np
+        >>> g = np.array([[1.0, -4.0], [0.5, -3.0]])
+        >>> adamax_replay(g[:1], lr=0.1, beta1=0.9, beta2=0.999, eps=0.0)   # the first step: -lr·sign(g)
+        array([-0.1,  0.1])
+        >>> adamax_replay(g, lr=0.1, beta1=0.9, beta2=0.999, eps=0.0, norm="adam").round(4)
+        array([-0.0932,  0.0983])
+    """
+    grads = np.asarray(grads, dtype=float)
+    b_m, b_u = (beta2, beta1) if swap_betas else (beta1, beta2)
+    m, u, v = np.zeros_like(grads[0]), np.zeros_like(grads[0]), np.zeros_like(grads[0])
+    for t, g in enumerate(grads, start=1):
+        m = g.copy() if (m_start == "grad" and t == 1) else b_m * m + (1 - b_m) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        size = g if norm == "signed" else np.abs(g)
+        decayed = u if norm == "undecayed" else b_u * u
+        if eps_at == "max":
+            u = np.maximum(decayed, size + eps)
+        elif eps_at == "stored":
+            u = np.maximum(decayed, size) + eps
+        else:                                   # "denominator" and "none": u without ε
+            u = np.maximum(decayed, size)
+    power = {"t": t, "t-1": t - 1, "t+1": t + 1}.get(correct_m)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m_hat = m if power is None else m / (1 - b_m ** power)
+        if norm == "adam":
+            denominator = np.sqrt(v / (1 - beta2 ** t)) + eps
+        else:
+            denominator = (u / (1 - b_u ** t) if correct_u else u) + (eps if eps_at == "denominator" else 0.0)
+        return -lr * m_hat / denominator
+
+
+def _adamax_hint(message: str, *variants: dict):
+    """A hint that fires when the step equals that of one of ``variants`` (keywords of adamax_replay)."""
+    def hint(c: AdamaxStepContext):
+        p = c.hyperparameters
+        for variant in variants:
+            step = adamax_replay(c.grads, p["lr"], p["beta1"], p["beta2"], p["eps"], **variant)
+            if _close(c.got_step, step):          # an infinite step matches an infinite one
+                return message
+        return None
+    return hint
+
+
+hint_adamax_eps_outside = _adamax_hint(
+    "ε sits outside the max. PyTorch's Adamax puts it inside, u_t = max(β₂·u_(t-1), |g_t| + ε), and "
+    "divides by u_t alone; dividing by u_t + ε (Keras's form) or adding ε to the stored u_t differs "
+    "as soon as the decayed β₂·u_(t-1) wins the max.",
+    {"eps_at": "denominator"}, {"eps_at": "stored"})
+hint_adamax_no_eps = _adamax_hint(
+    "ε is missing. The paper's Adamax has none, but PyTorch adds it inside the max: "
+    "u_t = max(β₂·u_(t-1), |g_t| + ε).", {"eps_at": "none"})
+hint_adamax_u_corrected = _adamax_hint(
+    "u_t was divided by 1 - β₂^t. Adamax corrects only the first moment: a running maximum is not "
+    "biased towards its zero start (for a constant gradient u_t = |g| + ε from the first step), so "
+    "the step is γ·m_t / ((1 - β₁^t)·u_t).", {"correct_u": True})
+hint_adamax_adam = _adamax_hint(
+    "this is Adam's denominator √v̂_t + ε, from an average of squared gradients. Adamax divides by "
+    "the exponentially weighted infinity norm u_t = max(β₂·u_(t-1), |g_t| + ε) instead.",
+    {"norm": "adam"})
+hint_adamax_signed = _adamax_hint(
+    "the max takes g_t instead of |g_t|: a negative gradient must count by its size, "
+    "u_t = max(β₂·u_(t-1), |g_t| + ε).", {"norm": "signed"})
+hint_adamax_undecayed = _adamax_hint(
+    "the old u is not decayed before the max: u_t = max(β₂·u_(t-1), |g_t| + ε). Without β₂ the "
+    "largest gradient ever seen would set the step forever.", {"norm": "undecayed"})
+hint_adamax_swapped = _adamax_hint(
+    "β₁ and β₂ are swapped: the first moment m uses β₁ (0.9 by default), the norm u uses β₂ (0.999).",
+    {"swap_betas": True})
+hint_adamax_bias_power = _adamax_hint(
+    "the bias correction has the wrong power: divide m_t by 1 - β₁^t, where t = 1 at the first step "
+    "(count the step before you use it, not after).", {"correct_m": "t-1"}, {"correct_m": "t+1"})
+hint_adamax_no_correction = _adamax_hint(
+    "m_t is not bias-corrected: divide it by 1 - β₁^t. Without it the first step is 1 - β₁ times "
+    "too short, because m starts at zero.", {"correct_m": "none"})
+hint_adamax_m_start = _adamax_hint(
+    "the first moment starts at m_1 = g_1; it starts at m_0 = 0, so m_1 = (1 - β₁)·g_1, and the bias "
+    "correction 1 - β₁^t undoes exactly that zero start.",
+    {"m_start": "grad"}, {"m_start": "grad", "correct_m": "none"})
+
+#: Hints for an Adamax step, tried before the generic ones.
+ADAMAX_HINTS = (hint_adamax_eps_outside, hint_adamax_no_eps, hint_adamax_u_corrected, hint_adamax_adam,
+                hint_adamax_signed, hint_adamax_undecayed, hint_adamax_swapped, hint_adamax_bias_power,
+                hint_adamax_no_correction, hint_adamax_m_start) + GENERIC_HINTS
+
+
+def check_adamax_step(adamax_step: Callable, lr: float = 0.05, beta1: float = 0.9, beta2: float = 0.999,
+                      eps: float = 1e-3, *, steps: int = 12, tolerance: float = 1e-12) -> CheckPassed:
+    r"""Check ``adamax_step(theta, grad, state, lr, beta1, beta2, eps) -> (new_theta, new_state)``
+    against ``optlib.adamax(lr, betas=(beta1, beta2), eps)``, PyTorch's Adamax:
+
+    .. math:: m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t, \quad
+              u_t = \max(\beta_2 u_{t-1}, |g_t| + \epsilon), \quad
+              \theta_t = \theta_{t-1} - \frac{\gamma\, m_t}{(1-\beta_1^t)\, u_t},
+
+    from :math:`m_0 = u_0 = 0`. ``state`` is ``None`` at the first step, then
+    whatever the function returned as ``new_state`` the step before (the check
+    does not look into it). Each step starts from the reference iterate, on the
+    3-D quadratic of :func:`check_step_function`. The default ε is large, so
+    that where it sits shows in the iterates. The hints recognise ε outside the
+    max or missing, a bias correction of ``u``, Adam's denominator, ``g`` in
+    place of ``|g|``, an undecayed ``u``, swapped betas, a bias correction with
+    the wrong power or none, a first moment started at ``g_1``, and the
+    mistakes of :data:`GENERIC_HINTS`.
+
+    Example:
+        >>> def adamax_step(theta, grad, state, lr, beta1, beta2, eps):
+        ...     t, m, u = (0, 0.0, 0.0) if state is None else state
+        ...     t, m = t + 1, beta1 * m + (1 - beta1) * grad
+        ...     u = np.maximum(beta2 * u, np.abs(grad) + eps)
+        ...     return theta - lr * m / ((1 - beta1 ** t) * u), (t, m, u)
+        >>> check_adamax_step(adamax_step)
+        ✓ Adamax: 12 steps agree with optlib.adamax(lr=0.05, betas=(0.9, 0.999), eps=0.001) to 1e-12.
+        >>> def keras_step(theta, grad, state, lr, beta1, beta2, eps):
+        ...     t, m, u = (0, 0.0, 0.0) if state is None else state
+        ...     t, m = t + 1, beta1 * m + (1 - beta1) * grad
+        ...     u = np.maximum(beta2 * u, np.abs(grad))
+        ...     return theta - lr * m / ((1 - beta1 ** t) * (u + eps)), (t, m, u)
+        >>> check_adamax_step(keras_step)
+        Traceback (most recent call last):
+        ...
+        optlib.checks.CheckFailed: Adamax: step 2 of 12 differs at coordinate (0,).
+          expected θ_2[0] = ...
+        Hint: ε sits outside the max. PyTorch's Adamax puts it inside, ...
+    """
+    from .optimizers import adamax
+
+    name = "Adamax"
+    hyperparameters = {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps}
+    settings = ", ".join(f"{k}={v!r}" for k, v in hyperparameters.items())
+    objective = quadratic(np.diag([0.5, 1.0, 2.0]), minimum=np.array([1.0, -2.0, 0.5]))
+    opt = adamax(lr=lr, betas=(beta1, beta2), eps=eps)
+    theta = np.array([3.0, 1.0, -1.5])
+    ref_state = opt.init(theta)
+    student_state, grads = None, []
+    for t in range(1, steps + 1):
+        grad = objective.grad(theta)
+        grads.append(grad)
+        m_before, u_before = ref_state[1].m, ref_state[1].u
+        updates, ref_state = opt.update(grad, ref_state, theta)
+        expected = theta + updates
+        given_theta, given_grad = theta.copy(), grad.copy()
+        try:
+            returned = adamax_step(given_theta, given_grad, student_state, **hyperparameters)
+        except Exception as error:
+            raise CheckFailed(f"{name}: step {t} raised {type(error).__name__}: {error}") from error
+        if not np.array_equal(given_theta, theta) or not np.array_equal(given_grad, grad):
+            raise CheckFailed(f"{name}: step {t} modified theta or grad in place; "
+                              "compute a new array instead (theta - ... rather than theta -= ...).")
+        if not isinstance(returned, tuple) or len(returned) != 2:
+            raise CheckFailed(f"{name}: step {t} returned {type(returned).__name__}; "
+                              "return a pair (new_theta, new_state)")
+        got, student_state = returned
+        try:
+            got = np.asarray(got, dtype=float)
+        except (TypeError, ValueError):
+            raise CheckFailed(f"{name}: step {t} returned new_theta = {got!r}, "
+                              "not an array of numbers") from None
+        if got.shape != expected.shape:
+            raise CheckFailed(f"{name}: step {t} returned new_theta of shape {got.shape}; "
+                              f"expected {expected.shape} (the shape of theta)")
+        wrong = ~np.isclose(got, expected, rtol=tolerance, atol=tolerance)
+        if wrong.any():
+            i = tuple(int(k) for k in np.argwhere(wrong)[0])
+            context = AdamaxStepContext(t, theta, grad, hyperparameters, expected, got,
+                                        grads=np.array(grads), m_before=m_before, u_before=u_before)
+            with np.errstate(all="ignore"):
+                found = [h(context) for h in ADAMAX_HINTS]
+            hint = next((h for h in found if h), "compare your formula with the algorithm box, "
+                        "term by term, at this step.")
+            raise CheckFailed(
+                f"{name}: step {t} of {steps} differs at coordinate {i}.\n"
+                f"  expected θ_{t}{list(i)} = {float(expected[i]):.10g}\n"
+                f"  got      θ_{t}{list(i)} = {float(got[i]):.10g}\n"
+                f"  from θ_{t - 1} = {_format(theta)}, g_{t} = {_format(grad)},\n"
+                f"  m_{t - 1} = {_format(m_before)}, u_{t - 1} = {_format(u_before)}, {settings}\n"
+                f"Hint: {hint}")
+        theta = expected
+    return CheckPassed(f"✓ {name}: {steps} steps agree with optlib.adamax(lr={lr!r}, "
+                       f"betas=({beta1!r}, {beta2!r}), eps={eps!r}) to {tolerance:g}.")
+
+
+# ---------------------------------------------------------------------------
+# Adam (chapter "adam"): a step with two moving averages, m and v
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdamStepContext(StepContext):
+    r"""A :class:`StepContext` for an Adam step.
+
+    ``grads`` holds the gradients :math:`g_1, \dots, g_t` the check has fed so
+    far (shape ``(t, d)``), so that a hint can replay a whole mistaken
+    implementation on them with :func:`adam_replay`; ``m_before`` and
+    ``v_before`` are the reference moments :math:`m_{t-1}, v_{t-1}`."""
+
+    grads: np.ndarray = None
+    m_before: np.ndarray = None
+    v_before: np.ndarray = None
+
+
+def adam_replay(grads, lr, betas, eps, *, eps_at: str = "after", power_shift: int = 0,
+                correct: tuple = (True, True), root: bool = True, first: tuple = ("zero", "zero"),
+                swap_betas: bool = False, restart: bool = False, count: int | None = None) -> np.ndarray:
+    r"""The step :math:`\theta_t - \theta_{t-1}` of Adam after the gradients ``grads``, or of a variant.
+
+    With the defaults it is PyTorch's Adam (``optlib.adam``):
+
+    .. math:: m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t, \quad
+              v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2, \quad
+              \theta_t - \theta_{t-1} = -\gamma\,\frac{m_t/(1-\beta_1^t)}{\sqrt{v_t/(1-\beta_2^t)} + \epsilon},
+
+    from :math:`m_0 = v_0 = 0`. The keywords switch on one typical mistake
+    each, which is how the hints of :func:`check_adam_step` recognise them.
+
+    Args:
+        grads: :math:`g_1, \dots, g_t`, shape ``(t, d)``.
+        lr, betas, eps: :math:`\gamma, (\beta_1, \beta_2), \epsilon`.
+        eps_at: where ε goes: ``"after"`` the bias correction (PyTorch), ``"inside"``
+            the root (:math:`\sqrt{\hat v_t + \epsilon}`), ``"before"`` the bias
+            correction (:math:`\sqrt{v_t} + \epsilon`, the ε̂ of Kingma & Ba's
+            efficient form and of Keras), or ``"none"``.
+        power_shift: use :math:`\beta^{t + \text{shift}}` in the bias corrections.
+        correct: whether ``m`` and ``v`` are bias-corrected.
+        root: take the square root of :math:`\hat v_t` (``False``: divide by :math:`\hat v_t`).
+        first: how ``m`` and ``v`` begin: ``"zero"`` (the average from zero),
+            ``"grad"`` (:math:`m_1 = g_1`, :math:`v_1 = g_1^2`) or ``"sum"``
+            (no factor :math:`1-\beta`: :math:`m_t = \beta_1 m_{t-1} + g_t`).
+        swap_betas: use β₂ for ``m`` and β₁ for ``v``.
+        restart: forget the past (every step computed as a first step).
+        count: the step count used in the bias corrections (default: ``len(grads)``).
+
+    Returns:
+        the step at the last gradient, shape ``(d,)``.
+
+    Example:
+        >>> import numpy as np
+        >>> g = np.array([[1.0, -4.0], [0.5, -3.0]])
+        >>> adam_replay(g[:1], lr=0.1, betas=(0.9, 0.999), eps=0.0)   # the first step: -lr·sign(g)
+        array([-0.1,  0.1])
+        >>> adam_replay(g[:1], lr=0.1, betas=(0.9, 0.999), eps=0.0, correct=(False, False)).round(4)
+        array([-0.3162,  0.3162])
+    """
+    grads = np.asarray(grads, dtype=float)
+    if restart:
+        grads = grads[-1:]
+    beta1, beta2 = tuple(betas)[::-1] if swap_betas else tuple(betas)
+    m, v = np.zeros_like(grads[0]), np.zeros_like(grads[0])
+    for t, g in enumerate(grads, start=1):
+        if t == 1 and first[0] == "grad":
+            m = g.copy()
+        else:
+            m = beta1 * m + (1.0 if first[0] == "sum" else 1 - beta1) * g
+        if t == 1 and first[1] == "grad":
+            v = g * g
+        else:
+            v = beta2 * v + (1.0 if first[1] == "sum" else 1 - beta2) * g * g
+    power = (t if count is None else count) + power_shift
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m_hat = m / (1 - beta1 ** power) if correct[0] else m
+        v_hat = v / (1 - beta2 ** power) if correct[1] else v
+        size = np.sqrt(v_hat) if root else v_hat
+        if eps_at == "inside":
+            denominator = np.sqrt(v_hat + eps) if root else v_hat + eps
+        elif eps_at == "before":
+            denominator = size + eps / np.sqrt(1 - beta2 ** power)
+        elif eps_at == "none":
+            denominator = size
+        else:
+            denominator = size + eps
+        return -lr * m_hat / denominator
+
+
+def _adam_hint(message: str, *variants: dict):
+    """A hint that fires when the step equals that of one of ``variants`` (keywords of adam_replay)."""
+    def hint(c: AdamStepContext):
+        p = c.hyperparameters
+        for variant in variants:
+            if variant.get("restart") or variant.get("count"):
+                if c.t == 1:                    # the same as the reference at the first step
+                    continue
+            step = adam_replay(c.grads, p["lr"], p["betas"], p["eps"], **variant)
+            if _close(c.got_step, step):
+                return message
+        return None
+    return hint
+
+
+def hint_adam_first_step_not_finite(c: AdamStepContext):
+    if c.t == 1 and not np.all(np.isfinite(c.got)):
+        return ("the first step is not finite: a bias correction 1 - β^(t-1) is zero there. The "
+                "exponent is t, and t = 1 at the first step: count the step before you use it.")
+
+
+hint_adam_eps_inside = _adam_hint(
+    "ε is inside the square root, m̂/√(v̂ + ε) (Optax's eps_root): PyTorch adds it outside, after "
+    "the bias correction, m̂/(√v̂ + ε).", {"eps_at": "inside"})
+hint_adam_eps_before_correction = _adam_hint(
+    "ε was added to √v before the bias correction, √v_t + ε (the ε̂ of Kingma & Ba's efficient form, "
+    "and Keras's epsilon): PyTorch adds it after, m̂/(√v̂ + ε) with v̂ = v/(1 - β₂^t).",
+    {"eps_at": "before"})
+hint_adam_no_eps = _adam_hint("ε is missing: divide by √v̂ + ε.", {"eps_at": "none"})
+hint_adam_no_correction = _adam_hint(
+    "the moments are not bias-corrected: divide by 1 - β₁^t and 1 - β₂^t (t = 1 at the first step). "
+    "Without it the first step is (1 - β₁)/√(1 - β₂) ≈ 3.2 times too long at the default betas.",
+    {"correct": (False, False)})
+hint_adam_half_correction = _adam_hint(
+    "only one moment is bias-corrected: both need it, m̂ = m/(1 - β₁^t) and v̂ = v/(1 - β₂^t).",
+    {"correct": (True, False)}, {"correct": (False, True)})
+hint_adam_power = _adam_hint(          # (the power t - 1 fails at the first step: the hint above)
+    "the bias correction has the wrong power: 1 - β^t with t = 1 at the first step (count the step "
+    "once, before correcting).", {"power_shift": 1})
+hint_adam_first_moment = _adam_hint(
+    "the moving averages are not averages: m_1 should be (1 - β₁)·g_1 and v_1 = (1 - β₂)·g_1². Either "
+    "the factor 1 - β is missing (m_t = β₁·m_(t-1) + (1 - β₁)·g_t), or a moment was started at the "
+    "first gradient (m_1 = g_1, as PyTorch's momentum buffer starts) instead of at m_0 = v_0 = 0, "
+    "the zero start that the bias correction undoes.",
+    {"first": ("grad", "grad")}, {"first": ("grad", "zero")}, {"first": ("zero", "grad")},
+    {"first": ("sum", "sum")}, {"first": ("sum", "zero")}, {"first": ("zero", "sum")})
+hint_adam_no_root = _adam_hint("the square root is missing: divide by √v̂ + ε, not by v̂ + ε.",
+                               {"root": False})
+hint_adam_swapped = _adam_hint(
+    "β₁ and β₂ are swapped: m uses β₁ (0.9 by default), v uses β₂ (0.999).", {"swap_betas": True})
+hint_adam_state_lost = _adam_hint(
+    "this step is a first step again: the moments and the step count were not carried over. Return "
+    "them in the new state and use the state you are given.", {"restart": True})
+hint_adam_count_stuck = _adam_hint(
+    "the bias correction uses t = 1 at every step: count the steps in the state (t = 1, 2, ...) and "
+    "correct with 1 - β^t.", {"count": 1})
+
+#: Hints for an Adam step, tried before the generic ones.
+ADAM_HINTS = (hint_adam_first_step_not_finite, hint_adam_eps_inside, hint_adam_eps_before_correction,
+              hint_adam_no_eps, hint_adam_no_correction, hint_adam_half_correction, hint_adam_power,
+              hint_adam_first_moment, hint_adam_no_root, hint_adam_swapped, hint_adam_state_lost,
+              hint_adam_count_stuck) + GENERIC_HINTS
+
+
+def check_adam_step(adam_step: Callable, lr: float = 0.05, betas=(0.9, 0.999), eps: float = 1e-3, *,
+                    steps: int = 12, tolerance: float = 1e-12) -> CheckPassed:
+    r"""Check ``adam_step(theta, grad, state, lr, betas, eps) -> (new_theta, new_state)``
+    against ``optlib.adam(lr, betas, eps)``, one step of PyTorch's Adam:
+
+    .. math:: m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t, \quad
+              v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2, \quad
+              \theta_t = \theta_{t-1} - \gamma\,\frac{m_t/(1-\beta_1^t)}{\sqrt{v_t/(1-\beta_2^t)} + \epsilon},
+
+    from :math:`m_0 = v_0 = 0`. ``state`` is ``None`` at the first step, then
+    whatever the function returned as ``new_state`` the step before (the check
+    does not look into it). Each step starts from the reference iterate, on the
+    3-D quadratic of :func:`check_step_function`. The default ε is large, so
+    that where it sits shows in the iterates. The hints recognise ε inside the
+    root, before the bias correction or missing, a missing or one-sided bias
+    correction, a bias correction with the wrong power, moments that are not
+    averages or start at the first gradient, a missing square root, swapped
+    betas, a state that is not carried over, a step count stuck at 1, and the
+    mistakes of :data:`GENERIC_HINTS` (among them the learning rate applied twice).
+
+    Example:
+        >>> def adam_step(theta, grad, state, lr, betas, eps):
+        ...     t, m, v = (0, 0.0, 0.0) if state is None else state
+        ...     (beta1, beta2), t = betas, t + 1
+        ...     m = beta1 * m + (1 - beta1) * grad
+        ...     v = beta2 * v + (1 - beta2) * grad ** 2
+        ...     m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+        ...     return theta - lr * m_hat / (np.sqrt(v_hat) + eps), (t, m, v)
+        >>> check_adam_step(adam_step)
+        ✓ Adam: 12 steps agree with optlib.adam(lr=0.05, betas=(0.9, 0.999), eps=0.001) to 1e-12.
+        >>> def inside_step(theta, grad, state, lr, betas, eps):
+        ...     t, m, v = (0, 0.0, 0.0) if state is None else state
+        ...     (beta1, beta2), t = betas, t + 1
+        ...     m = beta1 * m + (1 - beta1) * grad
+        ...     v = beta2 * v + (1 - beta2) * grad ** 2
+        ...     m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+        ...     return theta - lr * m_hat / np.sqrt(v_hat + eps), (t, m, v)
+        >>> check_adam_step(inside_step)
+        Traceback (most recent call last):
+        ...
+        optlib.checks.CheckFailed: Adam: step 1 of 12 differs at coordinate (0,).
+          expected θ_1[0] = ...
+        Hint: ε is inside the square root, m̂/√(v̂ + ε) (Optax's eps_root): PyTorch adds it outside, ...
+    """
+    from .optimizers import adam
+
+    name = "Adam"
+    hyperparameters = {"lr": lr, "betas": tuple(betas), "eps": eps}
+    settings = ", ".join(f"{k}={v!r}" for k, v in hyperparameters.items())
+    objective = quadratic(np.diag([0.5, 1.0, 2.0]), minimum=np.array([1.0, -2.0, 0.5]))
+    opt = adam(lr=lr, betas=tuple(betas), eps=eps)
+    theta = np.array([3.0, 1.0, -1.5])
+    ref_state = opt.init(theta)
+    student_state, grads = None, []
+    for t in range(1, steps + 1):
+        grad = objective.grad(theta)
+        grads.append(grad)
+        m_before, v_before = ref_state[1].m, ref_state[1].v
+        updates, ref_state = opt.update(grad, ref_state, theta)
+        expected = theta + updates
+        given_theta, given_grad = theta.copy(), grad.copy()
+        try:
+            returned = adam_step(given_theta, given_grad, student_state, **hyperparameters)
+        except Exception as error:
+            raise CheckFailed(f"{name}: step {t} raised {type(error).__name__}: {error}") from error
+        if not np.array_equal(given_theta, theta) or not np.array_equal(given_grad, grad):
+            raise CheckFailed(f"{name}: step {t} modified theta or grad in place; "
+                              "compute a new array instead (theta - ... rather than theta -= ...).")
+        if not isinstance(returned, tuple) or len(returned) != 2:
+            raise CheckFailed(f"{name}: step {t} returned {type(returned).__name__}; "
+                              "return a pair (new_theta, new_state)")
+        got, student_state = returned
+        try:
+            got = np.asarray(got, dtype=float)
+        except (TypeError, ValueError):
+            raise CheckFailed(f"{name}: step {t} returned new_theta = {got!r}, "
+                              "not an array of numbers") from None
+        if got.shape != expected.shape:
+            raise CheckFailed(f"{name}: step {t} returned new_theta of shape {got.shape}; "
+                              f"expected {expected.shape} (the shape of theta)")
+        wrong = ~np.isclose(got, expected, rtol=tolerance, atol=tolerance)
+        if wrong.any():
+            i = tuple(int(k) for k in np.argwhere(wrong)[0])
+            context = AdamStepContext(t, theta, grad, hyperparameters, expected, got,
+                                      grads=np.array(grads), m_before=m_before, v_before=v_before)
+            with np.errstate(all="ignore"):
+                found = [h(context) for h in ADAM_HINTS]
+            hint = next((h for h in found if h), "compare your formula with the algorithm box, "
+                        "term by term, at this step.")
+            raise CheckFailed(
+                f"{name}: step {t} of {steps} differs at coordinate {i}.\n"
+                f"  expected θ_{t}{list(i)} = {float(expected[i]):.10g}\n"
+                f"  got      θ_{t}{list(i)} = {float(got[i]):.10g}\n"
+                f"  from θ_{t - 1} = {_format(theta)}, g_{t} = {_format(grad)},\n"
+                f"  m_{t - 1} = {_format(m_before)}, v_{t - 1} = {_format(v_before)}, {settings}\n"
+                f"Hint: {hint}")
+        theta = expected
+    return CheckPassed(f"✓ {name}: {steps} steps agree with optlib.adam(lr={lr!r}, "
+                       f"betas={tuple(betas)!r}, eps={eps!r}) to {tolerance:g}.")
+
+
+# ---------------------------------------------------------------------------
+# Adadelta (chapter "adadelta"): a step with two moving averages, v and u
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdadeltaStepContext(StepContext):
+    r"""A :class:`StepContext` for an Adadelta step.
+
+    ``grads`` holds the gradients :math:`g_1, \dots, g_t` the check has fed so
+    far (shape ``(t, d)``), so that a hint can replay a whole mistaken
+    implementation on them with :func:`adadelta_replay`; ``v_before`` and
+    ``u_before`` are the reference averages :math:`v_{t-1}, u_{t-1}`."""
+
+    grads: np.ndarray = None
+    v_before: np.ndarray = None
+    u_before: np.ndarray = None
+
+
+def adadelta_replay(grads, lr, rho, eps, *, eps_at: str = "inside", v_used: str = "new",
+                    v_start: str = "zero", correct_v: bool = False, swap_rho: bool = False,
+                    u_of: str = "delta", keep_state: bool = True) -> np.ndarray:
+    r"""The step :math:`\theta_t - \theta_{t-1}` of Adadelta after the gradients ``grads``, or of a variant.
+
+    With the defaults it is PyTorch's Adadelta (``optlib.adadelta``):
+
+    .. math:: v_t = \rho v_{t-1} + (1-\rho) g_t^2, \quad
+              \Delta_t = \frac{\sqrt{u_{t-1} + \epsilon}}{\sqrt{v_t + \epsilon}}\, g_t, \quad
+              u_t = \rho u_{t-1} + (1-\rho) \Delta_t^2, \quad
+              \theta_t - \theta_{t-1} = -\gamma \Delta_t,
+
+    from :math:`v_0 = u_0 = 0`. The keywords switch on one typical mistake
+    each, which is how the hints of :func:`check_adadelta_step` recognise them.
+
+    Args:
+        grads: :math:`g_1, \dots, g_t`, shape ``(t, d)``.
+        lr, rho, eps: :math:`\gamma, \rho, \epsilon`.
+        eps_at: where ε goes: ``"inside"`` both roots (PyTorch, Zeiler), ``"outside"``
+            both (:math:`(\sqrt{u} + \epsilon)/(\sqrt{v} + \epsilon)`), ``"outside_denominator"``
+            (:math:`\sqrt{u + \epsilon}/(\sqrt{v} + \epsilon)`, RMSprop's habit),
+            ``"denominator_only"`` (:math:`\sqrt{u}/\sqrt{v + \epsilon}`) or
+            ``"numerator_only"`` (:math:`\sqrt{u + \epsilon}/\sqrt{v}`).
+        v_used: ``"new"`` (:math:`v_t`, updated before the step) or ``"old"`` (:math:`v_{t-1}`).
+        v_start: ``"zero"`` (:math:`v_0 = 0`) or ``"grad"`` (:math:`v_1 = g_1^2`).
+        correct_v: divide :math:`v_t` by :math:`1 - \rho^t` (Adam's bias correction).
+        swap_rho: weight the old average by :math:`1 - \rho` and the new term by :math:`\rho`.
+        u_of: what ``u`` averages: ``"delta"`` (:math:`\Delta_t^2`), ``"step"``
+            (:math:`(\gamma\Delta_t)^2`, the multiplier inside) or ``"grad"`` (:math:`g_t^2`).
+        keep_state: ``False`` starts every step from :math:`v = u = 0`.
+
+    Returns:
+        the step at the last gradient, shape ``(d,)``.
+
+    Example:
+        >>> import numpy as np
+        >>> g = np.array([[1.0, -4.0], [0.5, -3.0]])
+        >>> adadelta_replay(g[:1], lr=1.0, rho=0.9, eps=1e-6).round(5)   # about ±√(ε/(1-ρ))
+        array([-0.00316,  0.00316])
+        >>> adadelta_replay(g[:1], lr=1.0, rho=0.9, eps=1e-6, v_used="old")   # v_0 = 0: a gradient step
+        array([-1.,  4.])
+    """
+    grads = np.asarray(grads, dtype=float)
+    new, old = (1 - rho, rho) if swap_rho else (rho, 1 - rho)   # weights of the old value, of the new term
+    v, u = np.zeros_like(grads[0]), np.zeros_like(grads[0])
+    for t, g in enumerate(grads, start=1):
+        if not keep_state:
+            v, u = np.zeros_like(g), np.zeros_like(g)
+        v_before = v
+        v = g * g if (v_start == "grad" and t == 1) else new * v + old * g * g
+        denominator_v = v_before if v_used == "old" else (v / (1 - rho ** t) if correct_v else v)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if eps_at == "inside":
+                delta = np.sqrt(u + eps) / np.sqrt(denominator_v + eps) * g
+            elif eps_at == "outside":
+                delta = (np.sqrt(u) + eps) / (np.sqrt(denominator_v) + eps) * g
+            elif eps_at == "outside_denominator":
+                delta = np.sqrt(u + eps) / (np.sqrt(denominator_v) + eps) * g
+            elif eps_at == "denominator_only":
+                delta = np.sqrt(u) / np.sqrt(denominator_v + eps) * g
+            else:                                   # "numerator_only"
+                delta = np.sqrt(u + eps) / np.sqrt(denominator_v) * g
+        term = {"delta": delta, "step": lr * delta, "grad": g}[u_of]
+        u = new * u + old * term * term
+    return -lr * delta
+
+
+def _adadelta_hint(message: str, *variants: dict):
+    """A hint that fires when the step equals that of one of ``variants`` (keywords of adadelta_replay)."""
+    def hint(c: AdadeltaStepContext):
+        p = c.hyperparameters
+        for variant in variants:
+            step = adadelta_replay(c.grads, p["lr"], p["rho"], p["eps"], **variant)
+            if _close(c.got_step, step):
+                return message
+        return None
+    return hint
+
+
+hint_adadelta_eps_outside = _adadelta_hint(
+    "ε sits outside the roots, (√u + ε)/(√v + ε). Adadelta puts it inside both: "
+    "Δ_t = √(u_(t-1) + ε) / √(v_t + ε) · g_t. Outside, the first step is ε/√v_1·g_1 instead of "
+    "√ε/√(v_1 + ε)·g_1, about √ε times too short.", {"eps_at": "outside"})
+hint_adadelta_eps_outside_denominator = _adadelta_hint(
+    "the denominator is √v_t + ε, with ε outside the root, as RMSprop and Adam write it in PyTorch. "
+    "Adadelta's ε is inside both roots: divide by √(v_t + ε).", {"eps_at": "outside_denominator"})
+hint_adadelta_no_eps_numerator = _adadelta_hint(
+    "the numerator has no ε: with u_0 = 0 it is √u_0 = 0, so Adadelta never moves. ε inside the "
+    "numerator's root, √(u_(t-1) + ε), is what starts it: the first step is about √(ε/(1-ρ)).",
+    {"eps_at": "denominator_only"})
+hint_adadelta_no_eps_denominator = _adadelta_hint(
+    "the denominator has no ε: divide by √(v_t + ε), not √v_t (ε is inside both roots).",
+    {"eps_at": "numerator_only"})
+hint_adadelta_old_v = _adadelta_hint(
+    "the denominator uses v_(t-1), the average before this gradient: update it first, "
+    "v_t = ρ·v_(t-1) + (1-ρ)·g_t², then divide by √(v_t + ε). (At the first step v_0 = 0 makes the "
+    "step a plain gradient step, lr·g_1.)", {"v_used": "old"})
+hint_adadelta_v_start = _adadelta_hint(
+    "the first average is v_1 = g_1²: v starts at v_0 = 0, so v_1 = (1-ρ)·g_1², and Adadelta has no "
+    "bias correction (do not divide v_t by 1 - ρ^t as Adam does).",
+    {"v_start": "grad"}, {"correct_v": True})
+hint_adadelta_rho_swapped = _adadelta_hint(
+    "ρ and 1 - ρ are swapped: the old average keeps the weight ρ, v_t = ρ·v_(t-1) + (1-ρ)·g_t², "
+    "and the same for u_t.", {"swap_rho": True})
+hint_adadelta_u_of_step = _adadelta_hint(
+    "u averages the squared step after the multiplier, (lr·Δ_t)²: it averages Δ_t² itself, "
+    "u_t = ρ·u_(t-1) + (1-ρ)·Δ_t², and lr multiplies Δ_t only when θ is updated, "
+    "θ_t = θ_(t-1) - lr·Δ_t.", {"u_of": "step"})
+hint_adadelta_u_of_grad = _adadelta_hint(
+    "u averages the squared gradients (a second copy of v): it averages the squared steps, "
+    "u_t = ρ·u_(t-1) + (1-ρ)·Δ_t², with Δ_t = √(u_(t-1) + ε) / √(v_t + ε) · g_t.", {"u_of": "grad"})
+
+
+def hint_adadelta_state_lost(c: AdadeltaStepContext):
+    p = c.hyperparameters
+    if c.t > 1 and _close(c.got_step, adadelta_replay(c.grads, p["lr"], p["rho"], p["eps"], keep_state=False)):
+        return ("this step is a first step again: v and u were not carried over. Return them in the "
+                "new state and use the state you are given (None only at the first step).")
+
+
+#: Hints for an Adadelta step, tried before the generic ones.
+ADADELTA_HINTS = (hint_adadelta_eps_outside, hint_adadelta_eps_outside_denominator,
+                  hint_adadelta_no_eps_numerator, hint_adadelta_no_eps_denominator, hint_adadelta_old_v,
+                  hint_adadelta_v_start, hint_adadelta_rho_swapped, hint_adadelta_u_of_step,
+                  hint_adadelta_u_of_grad, hint_adadelta_state_lost) + GENERIC_HINTS
+
+
+def check_adadelta_step(adadelta_step: Callable, lr: float = 0.5, rho: float = 0.9, eps: float = 1e-4,
+                        *, steps: int = 12, tolerance: float = 1e-12) -> CheckPassed:
+    r"""Check ``adadelta_step(theta, grad, state, lr, rho, eps) -> (new_theta, new_state)``
+    against ``optlib.adadelta(lr, rho, eps)``, PyTorch's Adadelta:
+
+    .. math:: v_t = \rho v_{t-1} + (1-\rho) g_t^2, \quad
+              \Delta_t = \frac{\sqrt{u_{t-1} + \epsilon}}{\sqrt{v_t + \epsilon}}\, g_t, \quad
+              u_t = \rho u_{t-1} + (1-\rho) \Delta_t^2, \quad
+              \theta_t = \theta_{t-1} - \gamma \Delta_t,
+
+    from :math:`v_0 = u_0 = 0`. ``state`` is ``None`` at the first step, then
+    whatever the function returned as ``new_state`` the step before (the check
+    does not look into it). Each step starts from the reference iterate, on the
+    3-D quadratic of :func:`check_step_function`. The default ``lr`` is not 1, so
+    that a multiplier applied twice, missing or inside ``u`` shows, and the
+    default ε is large enough for the first steps to move. The hints recognise
+    ε outside the roots or missing from one of them, a denominator that uses
+    :math:`v_{t-1}`, an average started at :math:`g_1^2` or bias-corrected,
+    swapped :math:`\rho` and :math:`1-\rho`, ``u`` averaging :math:`(\gamma\Delta_t)^2` or
+    :math:`g_t^2`, a state that is not carried over, and the mistakes of
+    :data:`GENERIC_HINTS`.
+
+    Example:
+        >>> def adadelta_step(theta, grad, state, lr, rho, eps):
+        ...     v, u = (0.0, 0.0) if state is None else state
+        ...     v = rho * v + (1 - rho) * grad ** 2
+        ...     delta = np.sqrt(u + eps) / np.sqrt(v + eps) * grad
+        ...     u = rho * u + (1 - rho) * delta ** 2
+        ...     return theta - lr * delta, (v, u)
+        >>> check_adadelta_step(adadelta_step)
+        ✓ Adadelta: 12 steps agree with optlib.adadelta(lr=0.5, rho=0.9, eps=0.0001) to 1e-12.
+        >>> def rmsprop_eps_step(theta, grad, state, lr, rho, eps):
+        ...     v, u = (0.0, 0.0) if state is None else state
+        ...     v = rho * v + (1 - rho) * grad ** 2
+        ...     delta = np.sqrt(u + eps) / (np.sqrt(v) + eps) * grad
+        ...     u = rho * u + (1 - rho) * delta ** 2
+        ...     return theta - lr * delta, (v, u)
+        >>> check_adadelta_step(rmsprop_eps_step)
+        Traceback (most recent call last):
+        ...
+        optlib.checks.CheckFailed: Adadelta: step 1 of 12 differs at coordinate (0,).
+          expected θ_1[0] = ...
+        Hint: the denominator is √v_t + ε, with ε outside the root, as RMSprop and Adam write it ...
+    """
+    from .optimizers import adadelta
+
+    name = "Adadelta"
+    hyperparameters = {"lr": lr, "rho": rho, "eps": eps}
+    settings = ", ".join(f"{k}={v!r}" for k, v in hyperparameters.items())
+    objective = quadratic(np.diag([0.5, 1.0, 2.0]), minimum=np.array([1.0, -2.0, 0.5]))
+    opt = adadelta(lr=lr, rho=rho, eps=eps)
+    theta = np.array([3.0, 1.0, -1.5])
+    ref_state = opt.init(theta)
+    student_state, grads = None, []
+    for t in range(1, steps + 1):
+        grad = objective.grad(theta)
+        grads.append(grad)
+        v_before, u_before = ref_state[1].v, ref_state[1].u
+        updates, ref_state = opt.update(grad, ref_state, theta)
+        expected = theta + updates
+        given_theta, given_grad = theta.copy(), grad.copy()
+        try:
+            returned = adadelta_step(given_theta, given_grad, student_state, **hyperparameters)
+        except Exception as error:
+            raise CheckFailed(f"{name}: step {t} raised {type(error).__name__}: {error}") from error
+        if not np.array_equal(given_theta, theta) or not np.array_equal(given_grad, grad):
+            raise CheckFailed(f"{name}: step {t} modified theta or grad in place; "
+                              "compute a new array instead (theta - ... rather than theta -= ...).")
+        if not isinstance(returned, tuple) or len(returned) != 2:
+            raise CheckFailed(f"{name}: step {t} returned {type(returned).__name__}; "
+                              "return a pair (new_theta, new_state)")
+        got, student_state = returned
+        try:
+            got = np.asarray(got, dtype=float)
+        except (TypeError, ValueError):
+            raise CheckFailed(f"{name}: step {t} returned new_theta = {got!r}, "
+                              "not an array of numbers") from None
+        if got.shape != expected.shape:
+            raise CheckFailed(f"{name}: step {t} returned new_theta of shape {got.shape}; "
+                              f"expected {expected.shape} (the shape of theta)")
+        wrong = ~np.isclose(got, expected, rtol=tolerance, atol=tolerance)
+        if wrong.any():
+            i = tuple(int(k) for k in np.argwhere(wrong)[0])
+            context = AdadeltaStepContext(t, theta, grad, hyperparameters, expected, got,
+                                          grads=np.array(grads), v_before=v_before, u_before=u_before)
+            with np.errstate(all="ignore"):
+                found = [h(context) for h in ADADELTA_HINTS]
+            hint = next((h for h in found if h), "compare your formula with the algorithm box, "
+                        "term by term, at this step.")
+            raise CheckFailed(
+                f"{name}: step {t} of {steps} differs at coordinate {i}.\n"
+                f"  expected θ_{t}{list(i)} = {float(expected[i]):.10g}\n"
+                f"  got      θ_{t}{list(i)} = {float(got[i]):.10g}\n"
+                f"  from θ_{t - 1} = {_format(theta)}, g_{t} = {_format(grad)},\n"
+                f"  v_{t - 1} = {_format(v_before)}, u_{t - 1} = {_format(u_before)}, {settings}\n"
+                f"Hint: {hint}")
+        theta = expected
+    return CheckPassed(f"✓ {name}: {steps} steps agree with optlib.adadelta({settings}) "
+                       f"to {tolerance:g}.")
+
+
+# ---------------------------------------------------------------------------
+# RMSprop (chapter "rmsprop"), checked with check_buffered_step_function
+# ---------------------------------------------------------------------------
+
+
+def _rmsprop_parts(c: BufferedStepContext):
+    """``(lr, alpha, eps, g_t, v_{t-1})`` of a context whose buffer is RMSprop's average ``v``."""
+    h = c.hyperparameters
+    return h["lr"], h["alpha"], h["eps"], c.grad, c.b_before
+
+
+def _rmsprop_matches(c: BufferedStepContext, denominator) -> bool:
+    """Whether the student's step is -lr·g_t/denominator (``denominator`` may hold zeros)."""
+    lr, _, _, g, _ = _rmsprop_parts(c)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        step = -lr * g / denominator
+    return bool(np.all(np.isfinite(step))) and _close(c.got_step, step)
+
+
+def hint_rmsprop_eps_inside(c: BufferedStepContext):
+    lr, alpha, eps, g, v = _rmsprop_parts(c)
+    if eps and _rmsprop_matches(c, np.sqrt(alpha * v + (1 - alpha) * g * g + eps)):
+        return ("ε is inside the square root, √(v_t + ε) (as Optax's and Keras's defaults have it): "
+                "PyTorch and optlib add it outside, g_t/(√v_t + ε).")
+
+
+def hint_rmsprop_no_eps(c: BufferedStepContext):
+    lr, alpha, eps, g, v = _rmsprop_parts(c)
+    if eps and _rmsprop_matches(c, np.sqrt(alpha * v + (1 - alpha) * g * g)):
+        return "ε is missing: divide by √v_t + ε, not by √v_t."
+
+
+def hint_rmsprop_first_step_of_size_lr(c: BufferedStepContext):
+    lr, alpha, eps, g, v = _rmsprop_parts(c)
+    if c.t == 1 and _rmsprop_matches(c, np.abs(g) + eps):
+        return ("the first step has length lr in every coordinate, as if v_1 = g_1². PyTorch's RMSprop "
+                "starts from v_0 = 0 and has no bias correction, so v_1 = (1 - α)·g_1² and the first "
+                "step is 1/√(1 - α) times longer. Did you divide v_t by 1 - α^t (Adam's bias "
+                "correction), start v at g_1², leave out the factor (1 - α) of the new term, or add "
+                "g_t² to a sum (Adagrad)?")
+
+
+def hint_rmsprop_alpha_swapped(c: BufferedStepContext):
+    lr, alpha, eps, g, v = _rmsprop_parts(c)
+    if alpha != 0.5 and _rmsprop_matches(c, np.sqrt((1 - alpha) * v + alpha * g * g) + eps):
+        return ("α and 1 - α are swapped: the old average keeps the weight α, "
+                "v_t = α·v_(t-1) + (1 - α)·g_t².")
+
+
+def hint_rmsprop_initial_scale_one(c: BufferedStepContext):
+    lr, alpha, eps, g, v = _rmsprop_parts(c)
+    if c.t == 1 and _rmsprop_matches(c, np.sqrt(alpha + (1 - alpha) * g * g) + eps):
+        return ("the average starts at v_0 = 1 (TensorFlow 1's convention; Optax's initial_scale=1): "
+                "PyTorch's starts at v_0 = 0.")
+
+
+def hint_rmsprop_no_root(c: BufferedStepContext):
+    lr, alpha, eps, g, v = _rmsprop_parts(c)
+    if _rmsprop_matches(c, alpha * v + (1 - alpha) * g * g + eps):
+        return ("the square root is missing: divide by the root mean square √v_t + ε, not by "
+                "the mean square v_t + ε.")
+
+
+def hint_rmsprop_old_average(c: BufferedStepContext):
+    lr, alpha, eps, g, v = _rmsprop_parts(c)
+    if _rmsprop_matches(c, np.sqrt(v) + eps):
+        return ("the denominator uses v_(t-1), the average before this gradient: update it first, "
+                "v_t = α·v_(t-1) + (1 - α)·g_t², then divide by √v_t + ε "
+                "(at the first step v_0 = 0 makes the step lr·g_1/ε, enormous).")
+
+
+def hint_rmsprop_state_lost(c: BufferedStepContext):
+    lr, alpha, eps, g, v = _rmsprop_parts(c)
+    if c.t > 1 and _rmsprop_matches(c, np.sqrt((1 - alpha) * g * g) + eps):
+        return ("this step is a first step again (v_t = (1 - α)·g_t²): the average was not carried "
+                "over. Return v_t as the new state and use the state you are given (None only at "
+                "the first step).")
+
+
+#: Hints for an RMSprop step, tried before the generic ones.
+RMSPROP_HINTS = (hint_rmsprop_eps_inside, hint_rmsprop_no_eps, hint_rmsprop_first_step_of_size_lr,
+                 hint_rmsprop_alpha_swapped, hint_rmsprop_initial_scale_one, hint_rmsprop_no_root,
+                 hint_rmsprop_old_average, hint_rmsprop_state_lost) + GENERIC_HINTS
+
+
+def check_rmsprop_step(rmsprop_step: Callable, lr: float = 0.01, alpha: float = 0.9,
+                       eps: float = 1e-3) -> CheckPassed:
+    r"""Check ``rmsprop_step(theta, grad, state, lr, alpha, eps) -> (new_theta, new_state)``
+    against ``optlib.rmsprop(lr, alpha, eps)``, one step of RMSprop as PyTorch takes it:
+
+    .. math::
+        v_t = \alpha v_{t-1} + (1 - \alpha) g_t^2, \qquad
+        \theta_t = \theta_{t-1} - \gamma\, \frac{g_t}{\sqrt{v_t} + \epsilon}, \qquad v_0 = 0,
+
+    with no bias correction. ``state`` is ``None`` at the first step, then whatever
+    the function returned as ``new_state`` the step before (the average
+    :math:`v_t`, typically). Each step starts from the reference iterate, on the
+    3-D quadratic of :func:`check_step_function`. The default ε is large, so that
+    where it sits shows. The hints recognise ε inside the root or missing, a first
+    step of length ``lr`` (a bias correction, an average started at
+    :math:`g_1^2`, a missing factor :math:`1-\alpha`, or Adagrad's sum), swapped
+    :math:`\alpha` and :math:`1-\alpha`, an average started at 1, a missing root, a
+    denominator that uses :math:`v_{t-1}`, an average that is not carried over,
+    and the mistakes of :data:`GENERIC_HINTS`.
+
+    Example:
+        >>> def rmsprop_step(theta, grad, state, lr, alpha, eps):
+        ...     v = np.zeros_like(theta) if state is None else state
+        ...     v = alpha * v + (1 - alpha) * grad ** 2
+        ...     return theta - lr * grad / (np.sqrt(v) + eps), v
+        >>> check_rmsprop_step(rmsprop_step)
+        ✓ RMSprop: 12 steps agree with optlib.rmsprop(lr=0.01, alpha=0.9, eps=0.001) to 1e-12.
+        >>> def eps_inside_step(theta, grad, state, lr, alpha, eps):
+        ...     v = np.zeros_like(theta) if state is None else state
+        ...     v = alpha * v + (1 - alpha) * grad ** 2
+        ...     return theta - lr * grad / np.sqrt(v + eps), v
+        >>> check_rmsprop_step(eps_inside_step)
+        Traceback (most recent call last):
+        ...
+        optlib.checks.CheckFailed: RMSprop: step 1 of 12 differs at coordinate (0,).
+          expected θ_1[0] = ...
+        Hint: ε is inside the square root, √(v_t + ε) (as Optax's and Keras's defaults have it): ...
+    """
+    import re
+
+    from .optimizers import rmsprop
+
+    try:
+        return check_buffered_step_function(
+            rmsprop_step, rmsprop, {"lr": lr, "alpha": alpha, "eps": eps}, name="RMSprop",
+            buffer=lambda state: state[1].v, hints=RMSPROP_HINTS)
+    except CheckFailed as failure:       # RMSprop's buffer is the average v, not a momentum b
+        message = re.sub(r", b_(\d+) = ", r", v_\1 = ", str(failure), count=1)
+        raise CheckFailed(message) from failure.__cause__
+
+
+# ---------------------------------------------------------------------------
+# Adagrad (chapter "adagrad"), checked with check_buffered_step_function
+# ---------------------------------------------------------------------------
+
+
+def _adagrad_parts(c: BufferedStepContext):
+    """``(lr, s_0, eps, g_t, s_{t-1}, s_t)`` of a context whose buffer is Adagrad's sum ``s``
+    (the context's buffer before the first step is zeros; Adagrad's is :math:`s_0`)."""
+    h = c.hyperparameters
+    s0 = h["initial_accumulator_value"]
+    s_old = np.full_like(c.b_after, s0) if c.t == 1 else c.b_before
+    return h["lr"], s0, h["eps"], c.grad, s_old, c.b_after
+
+
+def _adagrad_matches(c: BufferedStepContext, denominator) -> bool:
+    """Whether the student's step is -lr·g_t/denominator (``denominator`` may hold zeros)."""
+    lr, _, _, g, _, _ = _adagrad_parts(c)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        step = -lr * g / denominator
+    return bool(np.all(np.isfinite(step))) and _close(c.got_step, step)
+
+
+def hint_adagrad_eps_inside(c: BufferedStepContext):
+    lr, s0, eps, g, s_old, s = _adagrad_parts(c)
+    if eps and _adagrad_matches(c, np.sqrt(s + eps)):
+        return ("ε is inside the square root, √(s_t + ε) (as Keras, Optax and the blog draft have it): "
+                "PyTorch, optlib and Duchi et al. add it outside, g_t/(√s_t + ε).")
+
+
+def hint_adagrad_no_eps(c: BufferedStepContext):
+    lr, s0, eps, g, s_old, s = _adagrad_parts(c)
+    if eps and _adagrad_matches(c, np.sqrt(s)):
+        return "ε is missing: divide by √s_t + ε, not by √s_t."
+
+
+def hint_adagrad_started_at_zero(c: BufferedStepContext):
+    lr, s0, eps, g, s_old, s = _adagrad_parts(c)
+    if s0 and _adagrad_matches(c, np.sqrt(s - s0) + eps):
+        return (f"the sum of squares started at 0: start it at initial_accumulator_value "
+                f"(s_0 = {s0:g}), so that s_t = s_0 + g_1² + ... + g_t².")
+
+
+def hint_adagrad_started_at_keras_default(c: BufferedStepContext):
+    lr, s0, eps, g, s_old, s = _adagrad_parts(c)
+    if s0 != 0.1 and _adagrad_matches(c, np.sqrt(s - s0 + 0.1) + eps):
+        return (f"the sum of squares started at 0.1 (Keras's and Optax's default): start it at "
+                f"initial_accumulator_value, s_0 = {s0:g} here (PyTorch's default is 0).")
+
+
+def hint_adagrad_old_sum(c: BufferedStepContext):
+    lr, s0, eps, g, s_old, s = _adagrad_parts(c)
+    if _adagrad_matches(c, np.sqrt(s_old) + eps):
+        return ("the denominator uses s_(t-1), the sum before this gradient: add g_t² first, "
+                "s_t = s_(t-1) + g_t², then divide by √s_t + ε (with s_0 = 0 the first step would "
+                "be lr·g_1/ε, enormous).")
+
+
+def hint_adagrad_no_root(c: BufferedStepContext):
+    lr, s0, eps, g, s_old, s = _adagrad_parts(c)
+    if _adagrad_matches(c, s + eps):
+        return "the square root is missing: divide by √s_t + ε, not by the sum s_t + ε."
+
+
+def hint_adagrad_average(c: BufferedStepContext):
+    lr, s0, eps, g, s_old, s = _adagrad_parts(c)
+    if c.t > 1 and (_adagrad_matches(c, np.sqrt(s / c.t) + eps)
+                    or _adagrad_matches(c, np.sqrt(s0 + (s - s0) / c.t) + eps)):
+        return ("the squared gradients are averaged (divided by t): Adagrad sums them, "
+                "s_t = s_(t-1) + g_t², which is what makes its step shrink like 1/√t.")
+
+
+def hint_adagrad_state_lost(c: BufferedStepContext):
+    lr, s0, eps, g, s_old, s = _adagrad_parts(c)
+    if c.t > 1 and _adagrad_matches(c, np.sqrt(s0 + g * g) + eps):
+        return ("this step is a first step again (s_t = s_0 + g_t²): the sum was not carried over. "
+                "Return s_t as the new state and use the state you are given (None only at the "
+                "first step).")
+
+
+#: Hints for an Adagrad step, tried before the generic ones.
+ADAGRAD_HINTS = (hint_adagrad_eps_inside, hint_adagrad_no_eps, hint_adagrad_started_at_zero,
+                 hint_adagrad_started_at_keras_default, hint_adagrad_old_sum, hint_adagrad_no_root,
+                 hint_adagrad_average, hint_adagrad_state_lost) + GENERIC_HINTS
+
+
+def check_adagrad_step(adagrad_step: Callable, lr: float = 0.1, initial_accumulator_value: float = 0.1,
+                       eps: float = 1e-3) -> CheckPassed:
+    r"""Check ``adagrad_step(theta, grad, state, lr, initial_accumulator_value, eps)
+    -> (new_theta, new_state)`` against ``optlib.adagrad``, one step of Adagrad as
+    PyTorch takes it:
+
+    .. math::
+        s_t = s_{t-1} + g_t^2, \qquad
+        \theta_t = \theta_{t-1} - \gamma\, \frac{g_t}{\sqrt{s_t} + \epsilon}, \qquad
+        s_0 = \text{initial\_accumulator\_value}.
+
+    ``state`` is ``None`` at the first step, then whatever the function returned
+    as ``new_state`` the step before (the sum :math:`s_t`, typically). Each step
+    starts from the reference iterate, on the 3-D quadratic of
+    :func:`check_step_function`. The defaults make ε and :math:`s_0` large enough
+    that where they sit shows. The hints recognise ε inside the root or missing,
+    a sum started at 0 or at Keras's 0.1 instead of :math:`s_0`, a denominator
+    that uses :math:`s_{t-1}`, a missing root, an average in place of the sum, a
+    sum that is not carried over, and the mistakes of :data:`GENERIC_HINTS`.
+
+    Example:
+        >>> def adagrad_step(theta, grad, state, lr, initial_accumulator_value, eps):
+        ...     s = np.full_like(theta, initial_accumulator_value) if state is None else state
+        ...     s = s + grad ** 2
+        ...     return theta - lr * grad / (np.sqrt(s) + eps), s
+        >>> check_adagrad_step(adagrad_step)
+        ✓ Adagrad: 12 steps agree with optlib.adagrad(lr=0.1, initial_accumulator_value=0.1, eps=0.001) to 1e-12.
+        >>> def eps_inside_step(theta, grad, state, lr, initial_accumulator_value, eps):
+        ...     s = np.full_like(theta, initial_accumulator_value) if state is None else state
+        ...     s = s + grad ** 2
+        ...     return theta - lr * grad / np.sqrt(s + eps), s
+        >>> check_adagrad_step(eps_inside_step)
+        Traceback (most recent call last):
+        ...
+        optlib.checks.CheckFailed: Adagrad: step 1 of 12 differs at coordinate (0,).
+          expected θ_1[0] = ...
+        Hint: ε is inside the square root, √(s_t + ε) (as Keras, Optax and the blog draft have it): ...
+    """
+    import re
+
+    from .optimizers import adagrad
+
+    try:
+        return check_buffered_step_function(
+            adagrad_step, adagrad,
+            {"lr": lr, "initial_accumulator_value": initial_accumulator_value, "eps": eps},
+            name="Adagrad", buffer=lambda state: state[1].s, hints=ADAGRAD_HINTS)
+    except CheckFailed as failure:       # Adagrad's buffer is the sum of squares s, not a momentum b,
+        message = str(failure)           # and before the first step it is s_0, not zeros
+        first = _format(np.full(3, float(initial_accumulator_value)))
+        message = re.sub(r", b_0 = \[[^\]]*\]", lambda _: f", s_0 = {first}", message, count=1)
+        message = re.sub(r", b_(\d+) = ", r", s_\1 = ", message, count=1)
+        raise CheckFailed(message) from failure.__cause__

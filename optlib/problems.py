@@ -353,3 +353,183 @@ def diabetes_two_features() -> LeastSquares:
     y = (data.target - data.target.mean()) / data.target.std()
     return LeastSquares(X, y, name="diabetes: bmi and s5", window=((-1.0, 1.6), (-1.0, 1.6)),
                         start=np.array([-0.8, 1.3]))
+
+
+def zipf_frequencies(d: int, max_frequency: float = 0.5, exponent: float = 1.0) -> np.ndarray:
+    r"""Feature frequencies that fall like a power of the rank, as word frequencies do.
+
+    .. math:: p_i = p_{\max}\, i^{-a}, \qquad i = 1, \dots, d,
+
+    so the first features are frequent and the last rare; :math:`a = 0` makes
+    every feature equally frequent (dense data).
+
+    Args:
+        d: the number of features.
+        max_frequency: :math:`p_{\max} \in (0, 1]`, the frequency of the first feature.
+        exponent: :math:`a \ge 0`.
+
+    Example:
+        >>> zipf_frequencies(4)
+        array([0.5       , 0.25      , 0.16666667, 0.125     ])
+    """
+    if not 0 < max_frequency <= 1 or exponent < 0 or int(d) != d or d < 1:
+        raise ValueError(f"need d >= 1, 0 < max_frequency <= 1 and exponent >= 0; got d={d!r}, "
+                         f"max_frequency={max_frequency!r}, exponent={exponent!r}")
+    return max_frequency / np.arange(1, int(d) + 1, dtype=float) ** exponent
+
+
+def sparse_classification(n: int = 1000, d: int = 50, *, max_frequency: float = 0.5,
+                          exponent: float = 1.0, weight_scale: float = 2.0, l2: float = 1e-3,
+                          seed=0) -> LogisticRegression:
+    r"""Logistic regression on synthetic sparse binary features, like bag-of-words data.
+
+    Each of the ``n`` examples has ``d`` binary features plus an intercept.
+    Feature i is on (:math:`x_i = 1`) independently with probability
+    :math:`p_i` of :func:`zipf_frequencies`, else off (0): a few features
+    are frequent, most are rare. The true weights are
+    :math:`w_i \sim \mathcal N(0, s^2)` (the intercept's is 0), and each label
+    is drawn from the logistic model, :math:`y \sim \text{Bernoulli}(\sigma(x^\top w))`.
+    The loss is :class:`LogisticRegression`'s, with the penalty ``l2`` (so
+    that a minimiser exists even where a rare feature separates the data).
+
+    Args:
+        n: the number of examples.
+        d: the number of features (the problem has d + 1 parameters).
+        max_frequency, exponent: the frequencies, as in :func:`zipf_frequencies`.
+        weight_scale: :math:`s`, the spread of the true weights.
+        l2: the penalty :math:`\lambda \ge 0`.
+        seed: seeds the generator of features, weights and labels.
+
+    Example:
+        >>> problem = sparse_classification(n=200, d=10, seed=0)
+        >>> problem.X.shape, problem.dim
+        ((200, 11), 11)
+        >>> bool(problem.X[:, 0].mean() > problem.X[:, 9].mean())   # feature 1 is frequent, 10 rare
+        True
+    """
+    rng = np.random.default_rng(seed)
+    p = zipf_frequencies(d, max_frequency, exponent)
+    X = with_intercept((rng.random((n, d)) < p).astype(float))
+    w = np.append(rng.normal(scale=weight_scale, size=d), 0.0)
+    probability = 0.5 * (1 + np.tanh(0.5 * (X @ w)))
+    y = (rng.random(n) < probability).astype(float)
+    kind = "sparse" if exponent > 0 else "dense"
+    return LogisticRegression(X, y, l2=l2, name=f"{kind} features (logistic regression)")
+
+
+@dataclass(frozen=True)
+class MLPClassifier:
+    r"""A one-hidden-layer perceptron for classification, with backpropagation in numpy.
+
+    .. math::
+        h = \tanh(x W_1 + b_1), \qquad z = h W_2 + b_2, \qquad
+        f(\theta) = \frac1n \sum_i \Bigl[\log \sum_k e^{z_{ik}} - z_{i y_i}\Bigr]
+                    + \frac{\lambda}{2}\lVert\theta\rVert^2,
+
+    with :math:`\theta` the four arrays flattened into one vector (so that
+    every optimizer sees a vector) and batched over leading axes like every
+    problem: ``theta`` of shape ``(B, dim)`` evaluates B networks at once.
+
+    Attributes:
+        X: inputs, shape ``(n, d)``.
+        y: labels in {0, ..., K-1}.
+        hidden: the width of the hidden layer.
+        classes: K.
+        l2: the penalty :math:`\lambda \ge 0`.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    hidden: int
+    classes: int
+    l2: float = 0.0
+    name: str = "multilayer perceptron"
+
+    @property
+    def n(self) -> int:
+        return self.X.shape[0]
+
+    @property
+    def shapes(self) -> tuple:
+        """The shapes of W₁, b₁, W₂, b₂."""
+        d, h, k = self.X.shape[1], self.hidden, self.classes
+        return (d, h), (h,), (h, k), (k,)
+
+    @property
+    def dim(self) -> int:
+        return sum(int(np.prod(s)) for s in self.shapes)
+
+    def unpack(self, theta) -> list[np.ndarray]:
+        """W₁, b₁, W₂, b₂ from θ of shape ``(..., dim)``."""
+        theta = np.asarray(theta, dtype=float)
+        parts, start = [], 0
+        for shape in self.shapes:
+            size = int(np.prod(shape))
+            parts.append(theta[..., start:start + size].reshape(theta.shape[:-1] + shape))
+            start += size
+        return parts
+
+    def initial_params(self, seed=0, batch_shape=()) -> np.ndarray:
+        """Glorot-uniform weights and zero biases, seeded; shape ``batch_shape + (dim,)``."""
+        rng = np.random.default_rng(seed)
+        parts = []
+        for shape in self.shapes:
+            if len(shape) == 2:
+                limit = np.sqrt(6.0 / (shape[0] + shape[1]))
+                parts.append(rng.uniform(-limit, limit, size=tuple(batch_shape) + shape))
+            else:
+                parts.append(np.zeros(tuple(batch_shape) + shape))
+        return np.concatenate([p.reshape(tuple(batch_shape) + (-1,)) for p in parts], axis=-1)
+
+    def _forward(self, theta, X):
+        W1, b1, W2, b2 = self.unpack(theta)
+        hidden = np.tanh(X @ W1 + b1[..., None, :])
+        logits = hidden @ W2 + b2[..., None, :]
+        return hidden, logits
+
+    def _loss_and_grad(self, theta, X, y):
+        W1, b1, W2, b2 = self.unpack(theta)
+        hidden, logits = self._forward(theta, X)
+        shifted = logits - logits.max(axis=-1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+        onehot = np.eye(self.classes)[y]
+        loss = -np.mean(np.sum(onehot * log_p, axis=-1), axis=-1)
+        d_logits = (np.exp(log_p) - onehot) / X.shape[-2]             # (..., m, K)
+        d_hidden = (d_logits @ np.swapaxes(W2, -1, -2)) * (1 - hidden * hidden)
+        grads = [np.swapaxes(X, -1, -2) @ d_hidden, d_hidden.sum(axis=-2),
+                 np.swapaxes(hidden, -1, -2) @ d_logits, d_logits.sum(axis=-2)]
+        batch = np.shape(theta)[:-1]
+        grads = [np.broadcast_to(g, batch + g.shape[len(g.shape) - len(s):]) for g, s in zip(grads, self.shapes)]
+        return loss, np.concatenate([g.reshape(batch + (-1,)) for g in grads], axis=-1)
+
+    def value(self, theta) -> np.ndarray:
+        theta = np.asarray(theta, dtype=float)
+        loss, _ = self._loss_and_grad(theta, self.X, self.y)
+        return loss + 0.5 * self.l2 * np.sum(theta * theta, axis=-1)
+
+    def grad(self, theta) -> np.ndarray:
+        theta = np.asarray(theta, dtype=float)
+        return self._loss_and_grad(theta, self.X, self.y)[1] + self.l2 * theta
+
+    def minibatch_grad(self, theta, indices) -> np.ndarray:
+        """The gradient of the loss (penalty included) on the examples ``indices`` (shape ``(..., b)``)."""
+        theta = np.asarray(theta, dtype=float)
+        return self._loss_and_grad(theta, self.X[indices], self.y[indices])[1] + self.l2 * theta
+
+    def predict(self, theta) -> np.ndarray:
+        """The most probable class of each example."""
+        return np.argmax(self._forward(np.asarray(theta, dtype=float), self.X)[1], axis=-1)
+
+    def accuracy(self, theta) -> np.ndarray:
+        """The fraction of examples classified correctly."""
+        return np.mean(self.predict(theta) == self.y, axis=-1)
+
+
+def digits_mlp(hidden: int = 32, l2: float = 1e-4) -> MLPClassifier:
+    """A perceptron with one hidden layer on scikit-learn's handwritten digits (1797 images of
+    8x8 pixels scaled to [0, 1], 10 classes)."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    return MLPClassifier(X / 16.0, np.asarray(y), hidden=hidden, classes=10, l2=l2,
+                         name="digits (multilayer perceptron)")

@@ -329,3 +329,58 @@ def three_pieces() -> Landscape:
 
     return Landscape("three pieces", value, grad, hessian, minima=np.array([[0.0]]),
                      window=((-4.0, 4.0), (0.0, 1.0)), start=np.array([3.3]))
+
+
+def rescaled(landscape, scale: float = 1.0, loss_scale: float = 1.0) -> Landscape:
+    r"""The same landscape in other units: :math:`\tilde f(\phi) = a\, f(\phi / c)`.
+
+    Measuring the parameters in units ``c`` times smaller (:math:`\phi = c\,\theta`)
+    and the loss in units ``a`` times smaller changes no minimiser, only the
+    numbers: the minimisers become :math:`c\,\theta^\star`, the gradient
+    :math:`\nabla\tilde f(\phi) = (a/c)\,\nabla f(\phi/c)` and the Hessian
+    :math:`(a/c^2)\,\nabla^2 f(\phi/c)`. An optimizer whose iterates on
+    :math:`\tilde f` from :math:`c\,\theta_0` are :math:`c\,\theta_t` does not care
+    about units; the adaptive-methods chapters use this to test which ones do.
+
+    A :class:`Quadratic` stays a :class:`Quadratic` (Hessian :math:`aA/c^2`, so its
+    eigenvalues and condition number are available); the window and the start
+    are scaled by ``c``.
+
+    Args:
+        landscape: any landscape.
+        scale: :math:`c > 0`, the factor on the parameters.
+        loss_scale: :math:`a > 0`, the factor on the loss.
+
+    Raises:
+        ValueError: if ``scale`` or ``loss_scale`` is not a positive number.
+
+    Example:
+        >>> import numpy as np
+        >>> f = rescaled(gutter(), scale=10.0)
+        >>> f.minima[0], f.start, f.eigenvalues
+        (array([0., 0.]), array([-25.,  15.]), array([0.0005, 0.01  ]))
+        >>> bool(np.allclose(f.grad(10 * gutter().start), gutter().grad(gutter().start) / 10))
+        True
+    """
+    c, a = float(scale), float(loss_scale)
+    if not (np.isfinite(c) and c > 0 and np.isfinite(a) and a > 0):
+        raise ValueError(f"scale and loss_scale must be positive numbers; got scale={scale!r}, "
+                         f"loss_scale={loss_scale!r}")
+    name = landscape.name + (f", θ × {c:g}" if c != 1 else "") + (f", f × {a:g}" if a != 1 else "")
+    window = tuple((c * low, c * high) for low, high in landscape.window)
+    start = c * np.asarray(landscape.start, dtype=float)
+    if isinstance(landscape, Quadratic):
+        return quadratic(a / c ** 2 * landscape.A, minimum=c * landscape.minima[0], name=name,
+                         window=window, start=start)
+
+    def value(x):
+        return a * landscape.value(np.asarray(x, dtype=float) / c)
+
+    def grad(x):
+        return a / c * landscape.grad(np.asarray(x, dtype=float) / c)
+
+    def hessian(x):
+        return a / c ** 2 * landscape.hessian(np.asarray(x, dtype=float) / c)
+
+    return Landscape(name, value, grad, hessian, minima=c * landscape.minima, window=window,
+                     start=start, log_levels=landscape.log_levels)

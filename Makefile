@@ -8,17 +8,22 @@ STAMP  := $(VENV)/.installed
 JB     := $(BIN)/jupyter-book
 NBVAL  := --nbval --nbval-sanitize-with tools/nbval_sanitize.cfg --nbval-current-env -n 2 --dist loadfile
 
-.PHONY: help book pdf test unit nbval build-strict site chromium environments notebooks figures benchmarks clean
+.PHONY: help book pdf test unit nbval build-strict student site chromium environments notebooks figures \
+	benchmarks assignments grade clean
 
 help:
 	@echo "make book        build the site into _build/html"
 	@echo "make pdf         the whole book as one PDF: _build/pdf/book.pdf"
-	@echo "make test        unit tests, nbval on every chapter, figure checks, strict build,"
-	@echo "                 every page opened offline in headless Chromium, and every chapter"
-	@echo "                 run in fresh Colab-like and Binder-like environments"
+	@echo "make test        unit tests (with the course kit), nbval on every chapter, figure checks,"
+	@echo "                 strict build, the student edition, every page opened offline in headless"
+	@echo "                 Chromium, and every chapter run in fresh Colab-like and Binder-like environments"
 	@echo "make notebooks   re-execute every chapter in place (before committing)"
 	@echo "make figures     regenerate the canonical figures in figures/"
 	@echo "make benchmarks  time optlib's vectorised runs and the explorer"
+	@echo "make student     the student edition: the site without solutions, into _build/student/html"
+	@echo "make assignments nbgrader notebooks to hand out and the instructor's set, in _build/course"
+	@echo "make grade SUBMISSIONS=<folder>"
+	@echo "                 grade <folder>/<student>/<chapter>.ipynb; scores in _build/course/grades.csv"
 
 $(STAMP): requirements.txt requirements-book.txt requirements-test.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,10 +39,13 @@ pdf: book chromium
 	$(BIN)/python tools/print_pdf.py _build/html _build/pdf/book.pdf
 	@echo "The PDF is $(CURDIR)/_build/pdf/book.pdf"
 
+# The unit tests include tests/course: every chapter made into an nbgrader assignment, and
+# fabricated submissions graded. The student edition is built before `site`, which tests it.
 test: $(STAMP)
 	$(BIN)/python -m pytest tests -q
 	$(BIN)/python -m pytest $(NBVAL) chapters -q
 	$(MAKE) --no-print-directory build-strict
+	$(MAKE) --no-print-directory student
 	$(MAKE) --no-print-directory site
 	$(MAKE) --no-print-directory environments
 
@@ -51,7 +59,13 @@ build-strict: $(STAMP)
 	$(JB) clean . --all
 	$(JB) build . -W -n --keep-going
 
-# Every page of the built site in headless Chromium, with the network cut off.
+# The student edition: the same sources with BOOK_EDITION=student (_ext/student_edition.py removes
+# every solution); the committed outputs are used, nothing is executed. Strict, like build-strict.
+student: $(STAMP)
+	$(BIN)/python tools/build_student.py _build/student
+
+# Every page of the built site in headless Chromium, with the network cut off, and the student
+# edition checked for solutions (run `make book student` first).
 site: $(STAMP) chromium
 	$(BIN)/python -m pytest tests/site -q -o addopts="-p no:cacheprovider"
 
@@ -70,6 +84,15 @@ chromium:
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py chapters/*.ipynb
+
+# nbgrader assignments from the chapters' exercises (tools/assignments.py prints where they are).
+assignments: $(STAMP)
+	$(BIN)/python tools/assignments.py --course-dir _build/course
+
+# Autograde a folder of submissions laid out as <folder>/<student>/<chapter>.ipynb.
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder of <student>/<chapter>.ipynb>"; exit 2; }
+	$(BIN)/python tools/grade.py "$(SUBMISSIONS)" --course-dir _build/course
 
 figures: $(STAMP)
 	$(BIN)/python -m optlib.figures figures

@@ -150,3 +150,133 @@ def test_explorer_and_something_to_play_without_a_kernel(chapter):
     sources = "\n".join(c.source for c in code_cells(nb))
     assert "widgets.explorer(" in sources
     assert "widgets.sweep_player(" in sources
+
+
+# ---------------------------------------------------------------------------
+# Course conventions (the exercises' kinds, answer/check cells; read by the course kit:
+# the student edition, the nbgrader assignments and their grading, the teacher's guide)
+# ---------------------------------------------------------------------------
+
+import ast  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import course  # noqa: E402  (tools/course.py: the one parser of these conventions)
+
+
+@pytest.fixture(params=CHAPTERS, ids=lambda p: p.stem)
+def course_chapter(request):
+    return course.load_chapter(request.param)
+
+
+def test_every_exercise_names_exactly_one_kind(course_chapter):
+    exercises = course_chapter.exercises
+    assert len(exercises) >= 5, "at least five exercises"
+    for exercise in exercises:
+        assert len(exercise.kinds) == 1, (
+            f"{exercise.label}: `:class:` must name exactly one of {course.KINDS}, got {exercise.classes}")
+        assert exercise.solved and exercise.solution, f"{exercise.label}: no worked solution"
+    kinds = {e.kind for e in exercises}
+    assert kinds == set(course.KINDS), f"a mix of derivation, experiment and implementation; got {kinds}"
+
+
+def test_solution_code_is_hidden(course_chapter):
+    for exercise in course_chapter.exercises:
+        for cell in exercise.code_cells():
+            assert cell.metadata.get("jupyter", {}).get("source_hidden"), \
+                f"{exercise.label}: solution code cells are hidden (code(..., hidden=True))"
+
+
+def test_optimizer_chapters_have_a_checked_implementation_exercise(course_chapter):
+    implementations = [e for e in course_chapter.exercises if e.kind == "implementation"]
+    if course_chapter.is_optimizer_chapter:
+        assert implementations, "an optimizer chapter has at least one implementation exercise"
+    import optlib.checks
+
+    cells = course_chapter.nb.cells
+    for exercise in implementations:
+        label = exercise.label
+        assert exercise.gated, f"{label}: an implementation exercise has a gated solution"
+        assert len(exercise.code_cells("answer")) == 1, f"{label}: exactly one cell tagged `answer`"
+        assert len(exercise.code_cells("check")) == 1, f"{label}: exactly one cell tagged `check`"
+        answer, check = exercise.answer, exercise.check
+        # the check is the next code cell after the answer, with prose between them
+        after = cells[cells.index(answer) + 1:cells.index(check)]
+        assert after and all(c.cell_type == "markdown" for c in after), \
+            f"{label}: the `check` cell follows the `answer` cell, with a sentence between them"
+        assert not any(isinstance(node, (ast.Import, ast.ImportFrom)) for node in ast.parse(answer.source).body), \
+            f"{label}: imports go in the check cell or an untagged cell before the answer"
+        functions = course.defined_functions(answer.source)
+        assert functions, f"{label}: the answer cell defines the student's function"
+        scaffold = exercise.scaffold
+        assert isinstance(scaffold, str) and scaffold.strip(), f"{label}: metadata.course.scaffold is missing"
+        assert course.defined_functions(scaffold) == functions, \
+            f"{label}: the scaffold defines {course.defined_functions(scaffold)}, the answer {functions}"
+        assert scaffold.strip().split("\n")[0].strip() in exercise.statement, \
+            f"{label}: the statement shows the scaffold's first line"
+        checks = course.called_checks(check.source)
+        assert checks and all(callable(getattr(optlib.checks, name, None)) for name in checks), \
+            f"{label}: the check cell calls a function of optlib.checks (found {checks})"
+
+
+def _run_check(exercise, replace=None):
+    """Run the exercise's answer (or ``replace(answer function)``) through its check cell."""
+    namespace: dict = {}
+    exec("import numpy as np\nimport optlib\nfrom optlib import analysis, landscapes, problems", namespace)
+    for cell in exercise.code_cells():
+        if cell is exercise.answer:
+            break
+        if course.is_import_only(cell.source):
+            exec(cell.source, namespace)
+    exec(exercise.answer.source, namespace)
+    if replace is not None:
+        name = course.defined_functions(exercise.answer.source)[0]
+        namespace[name] = replace(namespace[name])
+    exec(exercise.check.source, namespace)
+
+
+def _uphill(step):
+    """A typical mistake: the step taken in the wrong direction (θ - Δθ for θ + Δθ)."""
+    def wrong(theta, *args, **kwargs):
+        result = step(theta, *args, **kwargs)
+        if isinstance(result, tuple):
+            return (2 * np.asarray(theta) - result[0],) + tuple(result[1:])
+        return 2 * np.asarray(theta) - result
+    return wrong
+
+
+def test_each_check_accepts_the_answer_and_says_what_differs(course_chapter):
+    """The chapter's answer passes its check; the scaffold and a step with the wrong sign fail
+    with a CheckFailed that names the step (and, for the wrong step, the coordinate, the
+    expected and obtained values, and a hint)."""
+    from optlib.checks import CheckFailed
+
+    for exercise in course_chapter.exercises:
+        if exercise.kind != "implementation" or exercise.answer is None or exercise.check is None:
+            continue
+        _run_check(exercise)
+        scaffold = exercise.scaffold
+        with pytest.raises(CheckFailed, match="step 1"):
+            _run_check(exercise, replace=lambda step, s=scaffold: _defined(s))
+        with pytest.raises(CheckFailed) as failure:
+            _run_check(exercise, replace=_uphill)
+        message = str(failure.value)
+        for part in ("step", "coordinate", "expected", "got", "Hint:"):
+            assert part in message, f"{exercise.label}: the check's message lacks {part!r}:\n{message}"
+
+
+def _defined(source: str):
+    namespace: dict = {"np": np}
+    exec(source, namespace)
+    return namespace[course.defined_functions(source)[0]]
+
+
+def test_overview_states_objectives_and_linked_prerequisites(course_chapter):
+    assert len(course_chapter.objectives) >= 2, \
+        "the overview lists the objectives after 'After this chapter you will be able to'"
+    known = {p.stem for p in CHAPTERS}
+    for target in course.doc_links(course.overview(course_chapter.nb)):
+        docname = course.resolve_doc(target, f"chapters/{course_chapter.stem}")
+        assert any((ROOT / f"{docname}{suffix}").exists() for suffix in (".ipynb", ".md")), \
+            f"{{doc}}`{target}` does not resolve"
+    assert set(course_chapter.prerequisites(known)) <= known

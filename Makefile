@@ -31,9 +31,9 @@ $(STAMP): requirements.txt requirements-book.txt requirements-test.txt pyproject
 	$(BIN)/python -m pip install -qq -r requirements-test.txt
 	touch $(STAMP)
 
+# tools/build_book.py: `jupyter-book build . -W -n --keep-going`, reading two chapters at a time.
 book: $(STAMP)
-	$(JB) build . --all
-	@echo "The book is in $(CURDIR)/_build/html/index.html"
+	$(BIN)/python tools/build_book.py full
 
 pdf: book chromium
 	$(BIN)/python tools/print_pdf.py _build/html _build/pdf/book.pdf
@@ -42,7 +42,7 @@ pdf: book chromium
 # The unit tests include tests/course: every chapter made into an nbgrader assignment, and
 # fabricated submissions graded. The student edition is built before `site`, which tests it.
 test: $(STAMP)
-	$(BIN)/python -m pytest tests -q
+	$(BIN)/python -m pytest tests -q -n 2
 	$(BIN)/python -m pytest $(NBVAL) chapters -q
 	$(MAKE) --no-print-directory build-strict
 	$(MAKE) --no-print-directory student
@@ -50,19 +50,19 @@ test: $(STAMP)
 	$(MAKE) --no-print-directory environments
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests -q
+	$(BIN)/python -m pytest tests -q -n 2
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest $(NBVAL) chapters -q
 
 build-strict: $(STAMP)
 	$(JB) clean . --all
-	$(JB) build . -W -n --keep-going
+	$(BIN)/python tools/build_book.py full
 
 # The student edition: the same sources with BOOK_EDITION=student (_ext/student_edition.py removes
 # every solution); the committed outputs are used, nothing is executed. Strict, like build-strict.
 student: $(STAMP)
-	$(BIN)/python tools/build_student.py _build/student
+	$(BIN)/python tools/build_book.py student
 
 # Every page of the built site in headless Chromium, with the network cut off, and the student
 # edition checked for solutions (run `make book student` first).

@@ -1798,3 +1798,709 @@ def check_adagrad_step(adagrad_step: Callable, lr: float = 0.1, initial_accumula
         message = re.sub(r", b_0 = \[[^\]]*\]", lambda _: f", s_0 = {first}", message, count=1)
         message = re.sub(r", b_(\d+) = ", r", s_\1 = ", message, count=1)
         raise CheckFailed(message) from failure.__cause__
+
+
+# ---------------------------------------------------------------------------
+# torch.optim.SGD read from its documentation (chapter "pytorch"): every option,
+# under a learning rate that changes during the run
+# ---------------------------------------------------------------------------
+
+
+def torch_sgd_replay(thetas, grads, lrs, momentum, dampening, weight_decay, nesterov, *,
+                     mistake: str | None = None) -> np.ndarray:
+    r"""θ_t of ``torch.optim.SGD``, or of a typical mistake, replayed over the steps so far.
+
+    The algorithm box of ``torch.optim.SGD`` (γ_t the learning rate of step t):
+
+    .. math::
+        g \leftarrow g_t + \lambda\theta_{t-1}; \quad
+        b_1 = g, \ b_t = \mu b_{t-1} + (1-\tau) g; \quad
+        \theta_t = \theta_{t-1} - \gamma_t\,(g + \mu b_t \text{ if nesterov else } b_t),
+
+    with no buffer at all where :math:`\mu = 0`. A check feeds the student the
+    reference iterates, so the student's buffer is built from the reference
+    :math:`\theta_0, \dots, \theta_{t-1}` and :math:`g_1, \dots, g_t`; replaying
+    those with a mistake switched on gives what the mistaken step returns.
+
+    Args:
+        thetas: :math:`\theta_0, \dots, \theta_{t-1}`, shape ``(t, d)``.
+        grads: :math:`g_1, \dots, g_t`, shape ``(t, d)``.
+        lrs: :math:`\gamma_1, \dots, \gamma_t`.
+        momentum, dampening, weight_decay, nesterov: as ``torch.optim.SGD``.
+        mistake: ``None`` (torch's rule) or one of ``"first_dampened"`` (b_1 =
+            (1 - τ) g_1), ``"decay_after_momentum"`` (λθ added to the direction,
+            not to the gradient), ``"no_decay"``, ``"lr_in_buffer"`` (Sutskever et
+            al.'s b ← μb + γg, θ ← θ - b), ``"nesterov_buffer"`` (stepping along
+            b_t alone), ``"buffer_without_momentum"`` (a dampened buffer kept at
+            μ = 0), ``"average"`` (1 - μ in place of 1 - τ), ``"state_lost"`` (the
+            buffer restarted at every step).
+
+    Returns:
+        θ_t, shape ``(d,)``.
+
+    Example:
+        >>> thetas, grads = np.array([[1.0], [0.5]]), np.array([[2.0], [1.0]])
+        >>> torch_sgd_replay(thetas, grads, [0.1, 0.1], 0.9, 0.0, 0.0, False)   # 0.5 - 0.1 (0.9·2 + 1)
+        array([0.22])
+    """
+    mu, tau, lam = float(momentum), float(dampening), float(weight_decay)
+    b = None
+    for theta, g, lr in zip(np.asarray(thetas, dtype=float), np.asarray(grads, dtype=float), lrs):
+        d = g if mistake in ("decay_after_momentum", "no_decay") else g + lam * theta
+        if mu == 0 and mistake != "buffer_without_momentum":
+            direction = lr * d
+        else:
+            scale = lr if mistake == "lr_in_buffer" else 1.0
+            if b is None or mistake == "state_lost":
+                b = scale * (1 - tau) * d if mistake == "first_dampened" else scale * d
+            else:
+                b = mu * b + ((1 - mu) if mistake == "average" else (1 - tau)) * scale * d
+            inner = scale * d + mu * b if nesterov and mistake != "nesterov_buffer" else b
+            direction = inner if mistake == "lr_in_buffer" else lr * inner
+        if mistake == "decay_after_momentum":
+            direction = direction + lr * lam * theta
+        new_theta = theta - direction
+    return new_theta
+
+
+_TORCH_SGD_HINTS = {
+    "first_dampened": "the first buffer was dampened: torch.optim.SGD starts with b_1 = g_1 (the "
+                      "gradient, weight decay included), without the factor (1 - τ); dampening "
+                      "applies from the second step on.",
+    "decay_after_momentum": "the weight decay was added after the momentum: torch adds λ·θ_(t-1) to "
+                            "the gradient first (g ← g + λθ), so the decay goes through the buffer.",
+    "no_decay": "the weight decay is missing: add λ·θ_(t-1) to the gradient, before the momentum "
+                "buffer.",
+    "lr_in_buffer": "the learning rate is inside the buffer (b ← μb + γg, θ ← θ - b, Sutskever et "
+                    "al.'s form): it equals torch while the learning rate is constant and differs "
+                    "once it changes (here it halves every 4 steps). torch keeps it outside: "
+                    "b ← μb + (1 - τ)g, θ ← θ - γ·b.",
+    "nesterov_buffer": "with nesterov=True the step is along g + μ·b_t, the gradient plus μ times the "
+                       "updated buffer, not along b_t alone (nor along g + μ·b_(t-1), which is the "
+                       "same thing when τ = 0).",
+    "buffer_without_momentum": "with momentum = 0 torch.optim.SGD keeps no buffer: the step is "
+                               "-γ·(g + λθ), and the dampening has no effect.",
+    "average": "the buffer is averaged with (1 - μ): the factor of the new gradient is (1 - τ), "
+               "b_t = μ·b_(t-1) + (1 - τ)·g_t.",
+    "state_lost": "the buffer was not carried over: return it in the new state and use the state "
+                  "you are given (b_1 = g_1 only at the first step).",
+}
+
+
+def check_torch_sgd_step(sgd_step: Callable, lr: float = 0.05, momentum: float = 0.9,
+                         dampening: float = 0.5, weight_decay: float = 0.1, steps: int = 12,
+                         lr_step_size: int = 4) -> CheckPassed:
+    r"""Check ``sgd_step(theta, grad, state, lr, momentum, dampening, weight_decay, nesterov)
+    -> (new_theta, new_state)`` against ``torch.optim.SGD``'s algorithm box, with every option.
+
+    Three configurations are run, each for ``steps`` steps from ``state=None``:
+    momentum with dampening and weight decay; Nesterov momentum (τ = 0) with
+    weight decay; and ``momentum=0`` with a dampening given, which torch
+    ignores. The learning rate passed at step t halves every ``lr_step_size``
+    steps (``StepLR(step_size, gamma=0.5)`` stepped after every update), which
+    tells torch's buffer (learning rate outside) from Sutskever et al.'s
+    (inside). The reference is ``optlib.sgd`` with the matching schedule, which
+    equals ``torch.optim.SGD`` in float64 (``tests/test_against_torch.py``).
+    Each step starts from the reference iterate, on the 3-D quadratic of
+    :func:`check_step_function`.
+
+    The hints recognise a dampened first buffer, weight decay added after the
+    momentum or missing, the learning rate inside the buffer, a Nesterov step
+    along the buffer alone, a buffer kept at ``momentum=0``, an average with
+    (1 - μ), a buffer not carried over, and the mistakes of :data:`GENERIC_HINTS`.
+
+    Example:
+        >>> def sgd_step(theta, grad, state, lr, momentum, dampening, weight_decay, nesterov):
+        ...     g = grad + weight_decay * theta
+        ...     b = state
+        ...     if momentum != 0:
+        ...         b = g if b is None else momentum * b + (1 - dampening) * g
+        ...         g = g + momentum * b if nesterov else b
+        ...     return theta - lr * g, b
+        >>> check_torch_sgd_step(sgd_step)
+        ✓ torch.optim.SGD: 3 configurations × 12 steps agree with optlib.sgd under StepLR(step_size=4, gamma=0.5) to 1e-12.
+        >>> def sutskever_step(theta, grad, state, lr, momentum, dampening, weight_decay, nesterov):
+        ...     g = grad + weight_decay * theta
+        ...     v = lr * g if state is None else momentum * state + (1 - dampening) * lr * g
+        ...     return theta - v, v
+        >>> check_torch_sgd_step(sutskever_step)
+        Traceback (most recent call last):
+        ...
+        optlib.checks.CheckFailed: torch.optim.SGD (momentum=0.9, dampening=0.5, weight_decay=0.1, nesterov=False): step 5 of 12 differs at coordinate (0,).
+          ...
+        Hint: the learning rate is inside the buffer (b ← μb + γg, θ ← θ - b, Sutskever et al.'s form): ...
+    """
+    from .optimizers import sgd
+    from .schedules import step as step_schedule
+
+    objective = quadratic(np.diag([0.5, 1.0, 2.0]), minimum=np.array([1.0, -2.0, 0.5]))
+    x0 = np.array([3.0, 1.0, -1.5])
+    configurations = [
+        dict(momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=False),
+        dict(momentum=momentum, dampening=0.0, weight_decay=weight_decay, nesterov=True),
+        dict(momentum=0.0, dampening=dampening, weight_decay=weight_decay, nesterov=False),
+    ]
+    schedule = step_schedule(lr, step_size=lr_step_size, gamma=0.5)
+    tolerance = 1e-12
+    for config in configurations:
+        name = "torch.optim.SGD (" + ", ".join(f"{k}={v!r}" for k, v in config.items()) + ")"
+        opt = sgd(lr=schedule, **config)
+        theta = x0.copy()
+        ref_state = opt.init(theta)
+        thetas, grads, lrs = [], [], []
+        student_state = None
+        for t in range(1, steps + 1):
+            grad = objective.grad(theta)
+            lr_t = float(schedule(t - 1))
+            thetas.append(theta)
+            grads.append(grad)
+            lrs.append(lr_t)
+            updates, ref_state = opt.update(grad, ref_state, theta)
+            expected = theta + updates
+            given_theta, given_grad = theta.copy(), grad.copy()
+            try:
+                returned = sgd_step(given_theta, given_grad, student_state, lr_t, **config)
+            except Exception as error:
+                raise CheckFailed(f"{name}: step {t} raised {type(error).__name__}: {error}") from error
+            if not np.array_equal(given_theta, theta) or not np.array_equal(given_grad, grad):
+                raise CheckFailed(f"{name}: step {t} modified theta or grad in place; "
+                                  "compute a new array instead (theta - ... rather than theta -= ...).")
+            if not isinstance(returned, tuple) or len(returned) != 2:
+                raise CheckFailed(f"{name}: step {t} returned {type(returned).__name__}; "
+                                  "return a pair (new_theta, new_state)")
+            got, student_state = returned
+            try:
+                got = np.asarray(got, dtype=float)
+            except (TypeError, ValueError):
+                raise CheckFailed(f"{name}: step {t} returned new_theta = {got!r}, "
+                                  "not an array of numbers") from None
+            if got.shape != expected.shape:
+                raise CheckFailed(f"{name}: step {t} returned new_theta of shape {got.shape}; "
+                                  f"expected {expected.shape} (the shape of theta)")
+            wrong = ~np.isclose(got, expected, rtol=tolerance, atol=tolerance)
+            if wrong.any():
+                i = tuple(int(k) for k in np.argwhere(wrong)[0])
+                hint = None
+                with np.errstate(all="ignore"):
+                    for mistake, message in _TORCH_SGD_HINTS.items():
+                        variant = torch_sgd_replay(thetas, grads, lrs, mistake=mistake, **config)
+                        if not np.allclose(variant, expected, rtol=1e-9, atol=1e-12) and _close(got, variant):
+                            hint = message
+                            break
+                if hint is None:
+                    context = StepContext(t, theta, grad, {"lr": lr_t, **config}, expected, got)
+                    hint = next((h for h in (hc(context) for hc in GENERIC_HINTS) if h),
+                                "compare your formula with the algorithm box, term by term, at this step.")
+                raise CheckFailed(
+                    f"{name}: step {t} of {steps} differs at coordinate {i}.\n"
+                    f"  expected θ_{t}{list(i)} = {float(expected[i]):.10g}\n"
+                    f"  got      θ_{t}{list(i)} = {float(got[i]):.10g}\n"
+                    f"  from θ_{t - 1} = {_format(theta)}, g = {_format(grad)}, lr = {lr_t:g}\n"
+                    f"Hint: {hint}")
+            theta = expected
+    return CheckPassed(f"✓ torch.optim.SGD: {len(configurations)} configurations × {steps} steps agree "
+                       f"with optlib.sgd under StepLR(step_size={lr_step_size}, gamma=0.5) "
+                       f"to {tolerance:g}.")
+
+
+# ---------------------------------------------------------------------------
+# Learning-rate schedules (chapter "schedules")
+# ---------------------------------------------------------------------------
+
+#: The reference settings of :func:`check_schedule`, by schedule of :mod:`optlib.schedules`:
+#: the keywords the student's function receives, and how many steps are compared.
+SCHEDULE_CHECKS = {
+    "warmup_cosine": ({"lr": 0.1, "warmup_steps": 10, "total_steps": 50, "start_factor": 0.1,
+                       "eta_min": 0.001}, 50),
+    "step": ({"lr": 0.1, "step_size": 10, "gamma": 0.5}, 50),
+    "exponential": ({"lr": 0.1, "gamma": 0.9}, 30),
+    "cosine": ({"lr": 0.1, "T_max": 40, "eta_min": 0.001}, 40),
+    "linear": ({"lr": 0.1, "start_factor": 0.1, "end_factor": 1.0, "total_iters": 10}, 30),
+}
+
+_SCHEDULE_NAMES = {"warmup_cosine": "warm-up then cosine", "step": "step decay",
+                   "exponential": "exponential decay", "cosine": "cosine annealing",
+                   "linear": "linear warm-up"}
+
+
+def _schedule_variants(reference: str, p: dict) -> dict:
+    """Typical wrong versions of a schedule, each a function of the count, with its hint."""
+    from . import schedules
+
+    make = getattr(schedules, reference)
+    right = make(**p)
+    variants = {
+        "ahead": (lambda k: right(k + 1),
+                  "your schedule is one step ahead: the first update uses count = 0 (PyTorch's "
+                  "scheduler starts at last_epoch = 0 and is stepped after each optimizer.step()), "
+                  "so the rate of update t is the formula at t - 1."),
+        "behind": (lambda k: right(max(k - 1, 0)),
+                   "your schedule is one step behind: the formula is evaluated at count = t - 1 for "
+                   "update t, and the first update already uses count = 0."),
+    }
+    lr = p["lr"]
+    if reference == "warmup_cosine":
+        w, total, s, eta_min = p["warmup_steps"], p["total_steps"], p["start_factor"], p["eta_min"]
+        anneal = lambda k, T, low: low + 0.5 * (lr - low) * (1 + np.cos(np.pi * k / T))
+        ramp = lambda k: lr * (s + (1 - s) * k / w)
+        variants.update({
+            "ramp from zero": (lambda k: lr * k / w if k < w else anneal(k - w, total - w, eta_min),
+                               "the warm-up starts at 0; it starts at start_factor·lr (as PyTorch's "
+                               "LinearLR), so the first update is not wasted."),
+            "ramp too short": (lambda k: lr * (s + (1 - s) * k / (w - 1)) if k < w
+                               else anneal(k - w, total - w, eta_min),
+                               "the warm-up reaches lr one step early: divide by warmup_steps, not "
+                               "warmup_steps - 1 (the peak is reached at count = warmup_steps)."),
+            "ends at zero": (lambda k: ramp(k) if k < w else anneal(k - w, total - w, 0.0),
+                             "the cosine ends at 0 instead of eta_min: "
+                             "eta_min + (lr - eta_min)(1 + cos(π k/T))/2."),
+            "cosine over total": (lambda k: ramp(k) if k < w else anneal(k - w, total, eta_min),
+                                  "the cosine lasts total_steps; after a warm-up it lasts "
+                                  "total_steps - warmup_steps."),
+            "cosine not shifted": (lambda k: ramp(k) if k < w else anneal(k, total - w, eta_min),
+                                   "the cosine starts from count = 0 again: evaluate it at "
+                                   "count - warmup_steps, so that it starts at its peak."),
+        })
+    elif reference == "cosine":
+        variants["ends at zero"] = (lambda k: 0.5 * lr * (1 + np.cos(np.pi * k / p["T_max"])),
+                                    "the cosine ends at 0 instead of eta_min: "
+                                    "eta_min + (lr - eta_min)(1 + cos(π k/T_max))/2.")
+    elif reference == "step":
+        variants["every step"] = (lambda k: lr * p["gamma"] ** k,
+                                  "the decay is applied at every step; it is applied once every "
+                                  "step_size steps: lr·gamma^⌊count/step_size⌋.")
+        variants["not floored"] = (lambda k: lr * p["gamma"] ** (k / p["step_size"]),
+                                   "the exponent is count/step_size; round it down, "
+                                   "⌊count/step_size⌋, so that the rate stays constant between decays.")
+    elif reference == "linear":
+        s, e, n = p["start_factor"], p["end_factor"], p["total_iters"]
+        variants["ramp from zero"] = (lambda k: lr * e * min(k, n) / n,
+                                      "the warm-up starts at 0; it starts at start_factor·lr.")
+        variants["not held"] = (lambda k: lr * (s + (e - s) * k / n),
+                                "the ramp does not stop: use min(count, total_iters), so that the "
+                                "rate stays at end_factor·lr afterwards.")
+    return variants
+
+
+def check_schedule(schedule_fn: Callable, reference: str = "warmup_cosine", **parameters) -> CheckPassed:
+    r"""Check ``schedule_fn(count, **parameters) -> learning rate`` against :mod:`optlib.schedules`.
+
+    ``count`` is the number of updates made so far: 0 for the first update
+    (step :math:`t = 1`), as Optax counts and as PyTorch's scheduler stands
+    before its first ``scheduler.step()``. The function is compared with
+    ``getattr(optlib.schedules, reference)(**parameters)`` at every count of
+    the horizon; the first step that differs is reported with the expected and
+    obtained rates. The hints recognise a schedule one step ahead or behind
+    (t for t − 1), a warm-up that starts at 0 instead of ``start_factor·lr`` or
+    reaches the peak a step early, a cosine that ends at 0 instead of
+    ``eta_min``, lasts ``total_steps`` instead of ``total_steps −
+    warmup_steps`` or is not shifted by the warm-up, a step decay applied at
+    every step or without the floor, and a linear ramp that does not stop.
+
+    Args:
+        schedule_fn: the function under test, called as ``schedule_fn(count, **parameters)``.
+        reference: ``"warmup_cosine"``, ``"step"``, ``"exponential"``, ``"cosine"`` or ``"linear"``.
+        **parameters: the schedule's keywords (default: :data:`SCHEDULE_CHECKS`).
+
+    Returns:
+        a :class:`CheckPassed` that prints a one-line confirmation.
+
+    Raises:
+        CheckFailed: naming the step, the expected and the obtained rate, and a hint.
+
+    Example:
+        >>> def warmup_cosine(count, lr, warmup_steps, total_steps, start_factor, eta_min):
+        ...     if count < warmup_steps:
+        ...         return lr * (start_factor + (1 - start_factor) * count / warmup_steps)
+        ...     k, T = count - warmup_steps, total_steps - warmup_steps
+        ...     return eta_min + 0.5 * (lr - eta_min) * (1 + np.cos(np.pi * k / T))
+        >>> check_schedule(warmup_cosine)
+        ✓ warm-up then cosine: 50 steps agree with optlib.schedules.warmup_cosine(lr=0.1, warmup_steps=10, total_steps=50, start_factor=0.1, eta_min=0.001) to 1e-12.
+        >>> check_schedule(lambda count, lr, step_size, gamma: lr * gamma ** count, "step")
+        Traceback (most recent call last):
+        ...
+        optlib.checks.CheckFailed: step decay: step 2 of 50 (count = 1) differs at coordinate (), the learning rate.
+          expected γ_2 = 0.1
+          got      γ_2 = 0.05
+          with lr=0.1, step_size=10, gamma=0.5
+        Hint: the decay is applied at every step; it is applied once every step_size steps: lr·gamma^⌊count/step_size⌋.
+    """
+    from . import schedules
+
+    if reference not in SCHEDULE_CHECKS:
+        raise ValueError(f"reference must be one of {sorted(SCHEDULE_CHECKS)}; got {reference!r}")
+    defaults, steps = SCHEDULE_CHECKS[reference]
+    p = {**defaults, **parameters}
+    right = getattr(schedules, reference)(**p)
+    name = _SCHEDULE_NAMES[reference]
+    settings = ", ".join(f"{k}={v!r}" for k, v in p.items())
+    expected = np.array([float(right(k)) for k in range(steps)])
+    got = np.full(steps, np.nan)
+    for k in range(steps):
+        t = k + 1
+        try:
+            value = schedule_fn(k, **p)
+        except Exception as error:
+            raise CheckFailed(f"{name}: step {t} (count = {k}) raised {type(error).__name__}: "
+                              f"{error}") from error
+        try:
+            value = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise CheckFailed(f"{name}: step {t} (count = {k}) returned {value!r}, not a number") from None
+        if value.shape != ():
+            raise CheckFailed(f"{name}: step {t} (count = {k}) returned an array of shape {value.shape}; "
+                              "return one number, the learning rate of that step")
+        got[k] = float(value)
+    if np.isnan(got).any() and not np.isnan(expected).any():
+        k = int(np.argmax(np.isnan(got)))
+        raise CheckFailed(f"{name}: step {k + 1} of {steps} (count = {k}) returned {got[k]!r}, "
+                          "not a number: return the learning rate (did you forget `return`?)")
+    wrong = ~np.isclose(got, expected, rtol=1e-12, atol=1e-12)
+    if wrong.any():
+        k = int(np.argmax(wrong))
+        t = k + 1
+        hint = None
+        with np.errstate(all="ignore"):
+            for variant, message in _schedule_variants(reference, p).values():
+                values = np.array([float(variant(j)) for j in range(steps)])
+                if np.allclose(values, got, rtol=1e-9, atol=1e-12):
+                    hint = message
+                    break
+        if hint is None:
+            hint = (f"compare your formula with the chapter's equation for {name}, term by term, at "
+                    f"count = {k}; the rates before this step were right.")
+        raise CheckFailed(
+            f"{name}: step {t} of {steps} (count = {k}) differs at coordinate (), the learning rate.\n"
+            f"  expected γ_{t} = {expected[k]:.10g}\n"
+            f"  got      γ_{t} = {got[k]:.10g}\n"
+            f"  with {settings}\n"
+            f"Hint: {hint}")
+    return CheckPassed(f"✓ {name}: {steps} steps agree with optlib.schedules.{reference}({settings}) "
+                       f"to 1e-12.")
+
+
+# ---------------------------------------------------------------------------
+# Gradient clipping by the global norm (chapter "troubleshooting")
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClipContext:
+    """What a clipping hint sees: the step t, the gradient g_t, the threshold, and
+    the expected and obtained clipped gradients."""
+
+    t: int
+    grad: np.ndarray
+    max_norm: float
+    expected: np.ndarray
+    got: np.ndarray
+
+    @property
+    def norm(self) -> float:
+        return float(np.linalg.norm(self.grad))
+
+
+def _clip_matches(c: ClipContext, candidate) -> bool:
+    return _close(c.got, candidate, rtol=1e-12)
+
+
+def hint_clip_per_coordinate(c: ClipContext):
+    if _clip_matches(c, np.clip(c.grad, -c.max_norm, c.max_norm)):
+        return ("each coordinate was clipped to [-max_norm, max_norm] on its own (np.clip), which "
+                "changes the direction of g. Global-norm clipping rescales the whole vector: "
+                "g · min(1, max_norm / (‖g‖ + 1e-6)).")
+
+
+def hint_clip_below_threshold(c: ClipContext):
+    if c.norm < c.max_norm and (_clip_matches(c, c.grad * c.max_norm / (c.norm + 1e-6))
+                                or _clip_matches(c, c.grad * c.max_norm / c.norm)):
+        return (f"the gradient was rescaled although its norm ‖g‖ = {c.norm:.6g} is below "
+                f"max_norm = {c.max_norm:g}: clipping only ever shrinks, the factor is "
+                "min(1, max_norm / (‖g‖ + 1e-6)), so a small gradient passes unchanged.")
+
+
+def hint_clip_missing_eps(c: ClipContext):
+    if _clip_matches(c, c.grad * min(1.0, c.max_norm / c.norm)):
+        return ("the 1e-6 is missing: PyTorch's clip_grad_norm_ (and optlib) use "
+                "clip_coef = max_norm / (‖g‖ + 1e-6), clamped at 1, so the clipped norm is a "
+                "hair below max_norm.")
+
+
+def hint_clip_squared_norm(c: ClipContext):
+    if _clip_matches(c, c.grad * min(1.0, c.max_norm / (c.norm ** 2 + 1e-6))):
+        return ("the norm is squared: use ‖g‖ = √(Σ g_i²) (np.linalg.norm), not Σ g_i².")
+
+
+def hint_clip_other_norm(c: ClipContext):
+    for name, norm in (("the sum of |g_i| (the 1-norm)", np.sum(np.abs(c.grad))),
+                       ("the largest |g_i| (the max-norm)", np.max(np.abs(c.grad)))):
+        if _clip_matches(c, c.grad * min(1.0, c.max_norm / (norm + 1e-6))):
+            return (f"the norm used is {name}: clip_by_global_norm uses the Euclidean norm "
+                    "‖g‖ = √(Σ g_i²).")
+
+
+def hint_clip_not_clipped(c: ClipContext):
+    if c.norm + 1e-6 > c.max_norm and _clip_matches(c, c.grad):
+        return (f"the gradient passed unchanged although its norm ‖g‖ = {c.norm:.6g} exceeds "
+                f"max_norm = {c.max_norm:g}: multiply it by max_norm / (‖g‖ + 1e-6).")
+
+
+def hint_clip_inverted(c: ClipContext):
+    if _clip_matches(c, c.grad * (c.norm + 1e-6) / c.max_norm):
+        return "the ratio is upside down: the factor is max_norm / (‖g‖ + 1e-6), not ‖g‖ / max_norm."
+
+
+#: Hints for global-norm clipping, tried in order.
+CLIP_HINTS = (hint_clip_per_coordinate, hint_clip_below_threshold, hint_clip_not_clipped,
+              hint_clip_missing_eps, hint_clip_squared_norm, hint_clip_other_norm, hint_clip_inverted)
+
+
+def check_clip_by_global_norm(clip_gradient: Callable, max_norm: float = 2.0, lr: float = 0.3,
+                              steps: int = 12) -> CheckPassed:
+    r"""Check ``clip_gradient(grad, max_norm) -> clipped grad`` against
+    :func:`optlib.transforms.clip_by_global_norm` (``torch.nn.utils.clip_grad_norm_``):
+
+    .. math::
+        g \leftarrow g \cdot \min\Bigl(1, \frac{\text{max\_norm}}{\lVert g\rVert + 10^{-6}}\Bigr).
+
+    The gradients are those of a run of clipped gradient descent,
+    ``chain(clip_by_global_norm(max_norm), sgd(lr))``, on the 3-D quadratic of
+    :func:`check_step_function`: with the defaults the first four are longer than
+    ``max_norm`` (they must be shortened) and the last eight shorter (they must
+    pass unchanged). Each is compared to 1e-12 (relative). The hints recognise
+    per-coordinate clipping (``np.clip``), rescaling a gradient already below the
+    threshold, the missing 1e-6, a squared norm, the 1-norm or the max-norm in
+    place of the Euclidean norm, and an upside-down ratio.
+
+    Args:
+        clip_gradient: the function under test; it must not modify ``grad``.
+        max_norm: the threshold c > 0.
+        lr: the learning rate of the run that produces the gradients.
+        steps: how many gradients to compare.
+
+    Returns:
+        a :class:`CheckPassed` that prints a one-line confirmation.
+
+    Raises:
+        CheckFailed: naming the step, the coordinate, the expected and obtained
+            values, and a hint.
+
+    Example:
+        >>> def clip_gradient(grad, max_norm):
+        ...     return grad * min(1.0, max_norm / (np.linalg.norm(grad) + 1e-6))
+        >>> check_clip_by_global_norm(clip_gradient)
+        ✓ global-norm clipping: 12 gradients (4 of them clipped) agree with optlib.transforms.clip_by_global_norm(max_norm=2.0) to 1e-12.
+        >>> check_clip_by_global_norm(lambda grad, max_norm: np.clip(grad, -max_norm, max_norm))
+        Traceback (most recent call last):
+        ...
+        optlib.checks.CheckFailed: global-norm clipping: step 1 of 12 differs at coordinate (0,).
+          expected clipped g_1[0] = 0.3922321934
+          got      clipped g_1[0] = 1
+          from g_1 = [ 1.,  3., -4.], ‖g_1‖ = 5.09902, max_norm=2.0
+        Hint: each coordinate was clipped to [-max_norm, max_norm] on its own (np.clip), ...
+    """
+    from .base import chain
+    from .transforms import clip_by_global_norm
+
+    objective = quadratic(np.diag([0.5, 1.0, 2.0]), minimum=np.array([1.0, -2.0, 0.5]))
+    x0 = np.array([3.0, 1.0, -1.5])
+    reference_run = run(chain(clip_by_global_norm(max_norm), sgd(lr=lr)), objective, x0, steps)
+    clip = clip_by_global_norm(max_norm)
+    name = "global-norm clipping"
+    clipped = 0
+    for t in range(1, steps + 1):
+        grad = objective.grad(reference_run.params[t - 1])
+        expected, _ = clip.update(grad, clip.init(grad))
+        clipped += int(np.linalg.norm(grad) + 1e-6 > max_norm)
+        given = grad.copy()
+        try:
+            got = clip_gradient(given, max_norm)
+        except Exception as error:
+            raise CheckFailed(f"{name}: step {t} raised {type(error).__name__}: {error}") from error
+        if not np.array_equal(given, grad):
+            raise CheckFailed(f"{name}: step {t} modified the gradient in place; return a new array "
+                              "(grad * factor rather than grad *= factor).")
+        if got is None:
+            raise CheckFailed(f"{name}: step {t} returned None; return the clipped gradient")
+        try:
+            got = np.asarray(got, dtype=float)
+        except (TypeError, ValueError):
+            raise CheckFailed(f"{name}: step {t} returned {got!r}, not an array of numbers") from None
+        if got.shape != expected.shape:
+            raise CheckFailed(f"{name}: step {t} returned shape {got.shape}; expected {expected.shape} "
+                              "(the shape of the gradient: return the clipped gradient, not its norm "
+                              "or the factor)")
+        wrong = ~np.isclose(got, expected, rtol=1e-12, atol=1e-15)
+        if wrong.any():
+            i = tuple(int(k) for k in np.argwhere(wrong)[0])
+            context = ClipContext(t, grad, float(max_norm), expected, got)
+            found = [h(context) for h in CLIP_HINTS]
+            hint = next((h for h in found if h), "compare with g · min(1, max_norm / (‖g‖ + 1e-6)), "
+                        "factor by factor, at this step.")
+            raise CheckFailed(
+                f"{name}: step {t} of {steps} differs at coordinate {i}.\n"
+                f"  expected clipped g_{t}{list(i)} = {float(expected[i]):.10g}\n"
+                f"  got      clipped g_{t}{list(i)} = {float(got[i]):.10g}\n"
+                f"  from g_{t} = {_format(grad)}, ‖g_{t}‖ = {context.norm:.6g}, max_norm={max_norm!r}\n"
+                f"Hint: {hint}")
+    return CheckPassed(f"✓ {name}: {steps} gradients ({clipped} of them clipped) agree with "
+                       f"optlib.transforms.clip_by_global_norm(max_norm={max_norm!r}) to 1e-12.")
+
+
+# --- the tuning rule of a learning-rate sweep (chapter "choosing") --------------------------------
+
+#: The sweeps :func:`check_tuning_rule` presents, each built to expose one typical mistake:
+#: (title, lrs, losses). Losses are validation losses, one row per learning rate, one column per seed.
+TUNING_CASES = (
+    ("a clear winner in the middle of the grid",
+     [1e-3, 1e-2, 1e-1, 1.0],
+     [[0.61, 0.60, 0.62, 0.61, 0.60], [0.40, 0.42, 0.41, 0.39, 0.40],
+      [0.30, 0.31, 0.29, 0.30, 0.31], [0.52, 0.55, 0.50, 0.58, 0.51]]),
+    ("one lucky seed at a noisy learning rate",
+     [1e-2, 1e-1, 1.0],
+     [[0.50, 0.51, 0.49, 0.50, 0.50], [0.35, 0.36, 0.34, 0.35, 0.36],
+      [0.10, 0.90, 0.60, 0.70, 0.45]]),
+    ("a seed that diverged (NaN) at the otherwise best learning rate",
+     [1e-2, 1e-1, 1.0],
+     [[0.50, 0.52, 0.51, 0.50, 0.49], [0.30, 0.31, 0.29, 0.30, 0.30],
+      [0.20, 0.21, float("nan"), 0.19, 0.20]]),
+    ("an infinite loss and a learning rate where every seed diverged",
+     [1e-3, 1e-2, 1e-1, 1.0, 10.0],
+     [[0.70, 0.69, 0.70, 0.71, 0.70], [0.45, 0.44, 0.46, 0.45, 0.45],
+      [0.25, 0.26, 0.24, 0.25, 0.25], [0.05, float("inf"), 0.06, 0.05, 0.04],
+      [float("nan")] * 5]),
+    ("an exact tie between two learning rates",
+     [0.01, 0.03, 0.1, 0.3],
+     [[0.50, 0.50, 0.50, 0.50], [0.25, 0.5, 0.25, 0.5], [0.5, 0.25, 0.5, 0.25], [0.75, 0.75, 0.75, 0.75]]),
+    ("an exact tie, with the learning rates in decreasing order",
+     [1.0, 0.3, 0.1, 0.03],
+     [[0.2, 0.9, 1.15], [0.25, 0.5, 0.75], [0.75, 0.5, 0.25], [0.625, 0.625, 0.625]]),
+)
+
+
+def _tuning_variants(lrs: np.ndarray, losses: np.ndarray) -> list:
+    """(hint, lr) for the typical mistakes on one sweep without diverged rows chosen, in order."""
+    eligible = np.isfinite(losses).all(axis=1)
+    with np.errstate(invalid="ignore"):
+        means = np.where(eligible, np.where(eligible[:, None], losses, 0.0).mean(axis=1), np.inf)
+        best_seed = np.where(eligible, np.where(eligible[:, None], losses, np.inf).min(axis=1), np.inf)
+    ties = np.flatnonzero(means == means.min())
+    return [
+        ("this is the learning rate of the single best run (the least loss over all seeds). One lucky "
+         "seed is not evidence: compare the mean over seeds, losses.mean(axis=1).",
+         lrs[int(np.argmin(best_seed))]),
+        ("this learning rate has the largest mean loss: use the least (argmin, not argmax).",
+         lrs[int(np.argmax(np.where(eligible, means, -np.inf)))]),
+        ("two learning rates tie on the mean; ties go to the smaller learning rate, and the lrs may "
+         "come in any order (take the minimum of lrs[means == means.min()]).", lrs[ties].max()),
+        ("two learning rates tie on the mean; np.argmin returns the first in the order given, which "
+         "here is not the smaller one. Take the minimum of lrs[means == means.min()].", lrs[ties[0]]),
+    ]
+
+
+#: The hint when the chosen learning rate has a diverged seed.
+HINT_TUNING_DIVERGED = (
+    "a seed diverged at this learning rate (its loss is NaN or infinite). Either the diverged runs "
+    "were not ruled out (the mean of a row with a NaN is NaN, and np.argmin returns the position of a "
+    "NaN when there is one), or only the seeds that did not diverge were averaged (np.nanmean), which "
+    "rewards a learning rate that fails one time in five. Rule out every learning rate at which any "
+    "seed's loss is not finite: np.isfinite(losses).all(axis=1).")
+
+
+def check_tuning_rule(pick_learning_rate: Callable) -> CheckPassed:
+    r"""Check ``pick_learning_rate(lrs, losses) -> lr``, the tuning rule of a sweep, against
+    :func:`optlib.running.best_learning_rate`:
+
+    .. math::
+        \gamma^\star = \min\Bigl\{\gamma_i :\ \bar L_i = \min_{j \in E} \bar L_j\Bigr\}, \qquad
+        \bar L_i = \frac1S \sum_{s=1}^{S} L_{is}, \qquad
+        E = \{i : L_{is} \text{ finite for every } s\}.
+
+    It presents the six sweeps of :data:`TUNING_CASES` in turn (the "steps"
+    of the check), each built to expose one typical mistake, and compares the
+    returned learning rate exactly. The hints recognise diverged runs kept
+    (NaN means and ``np.argmin``), an average over the surviving seeds only
+    (``np.nanmean``), the best single seed instead of the mean, ``argmax``
+    for ``argmin``, ties broken towards the larger learning rate or by the
+    order of ``lrs``, and the index returned instead of the learning rate.
+
+    Args:
+        pick_learning_rate: the function under test, ``(lrs, losses) -> float``;
+            ``lrs`` has shape ``(n_lrs,)``, ``losses`` shape ``(n_lrs, n_seeds)``.
+            It must not modify its arguments.
+
+    Returns:
+        a :class:`CheckPassed` that prints a one-line confirmation.
+
+    Raises:
+        CheckFailed: naming the sweep, the expected and obtained learning rates
+            (and their coordinates in ``lrs``), the losses, and a hint.
+
+    Example:
+        >>> from optlib.running import best_learning_rate
+        >>> check_tuning_rule(best_learning_rate)
+        ✓ tuning rule: 6 sweeps agree with optlib.running.best_learning_rate (diverged runs ruled out, means over seeds, ties to the smaller learning rate).
+        >>> check_tuning_rule(lambda lrs, losses: lrs[np.argmin(losses.mean(axis=1))])
+        Traceback (most recent call last):
+        ...
+        optlib.checks.CheckFailed: tuning rule: step 3 of 6 (a seed that diverged (NaN) at the otherwise best learning rate) differs.
+          expected lr = 0.1 (coordinate 1 of lrs)
+          got      lr = 1 (coordinate 2 of lrs)
+          lrs = [0.01, 0.1 , 1.  ]
+          mean losses = [0.504, 0.3  ,   nan]
+        Hint: a seed diverged at this learning rate ...
+    """
+    from .running import best_learning_rate
+
+    name, total = "tuning rule", len(TUNING_CASES)
+    for k, (title, lrs_list, losses_list) in enumerate(TUNING_CASES, start=1):
+        lrs, losses = np.array(lrs_list, dtype=float), np.array(losses_list, dtype=float)
+        expected = best_learning_rate(lrs, losses)
+        where = f"step {k} of {total} ({title})"
+        given_lrs, given_losses = lrs.copy(), losses.copy()
+        try:
+            got = pick_learning_rate(given_lrs, given_losses)
+        except Exception as error:
+            raise CheckFailed(f"{name}: {where} raised {type(error).__name__}: {error}") from error
+        if not (np.array_equal(given_lrs, lrs) and np.array_equal(given_losses, losses, equal_nan=True)):
+            raise CheckFailed(f"{name}: {where} modified lrs or losses in place; work on copies "
+                              "(np.where(...) rather than losses[...] = ...).")
+        if got is None:
+            raise CheckFailed(f"{name}: {where} returned None; return the chosen learning rate")
+        got_array = np.asarray(got, dtype=float) if np.ndim(got) or np.isscalar(got) or hasattr(got, "dtype") \
+            else np.asarray(got)
+        i_expected = int(np.flatnonzero(lrs == expected)[0])
+        with np.errstate(invalid="ignore"):
+            means = losses.mean(axis=1)
+        shown = (f"  lrs = {_format(lrs)}\n"
+                 f"  mean losses = {np.array2string(means, precision=3, separator=', ')}\n")
+        if got_array.shape != ():
+            raise CheckFailed(
+                f"{name}: {where} differs: got an array of shape {got_array.shape}, at coordinate (0,) "
+                f"{_format(got_array.ravel()[:1])}.\n"
+                f"  expected lr = {expected:.10g} (coordinate {i_expected} of lrs), one number\n"
+                f"  got      an array of shape {got_array.shape}\n{shown}"
+                "Hint: return one learning rate, lrs[i] for the chosen row i, not an array.")
+        value = float(got_array)
+        if value == expected:
+            continue
+        matches = np.flatnonzero(lrs == value)
+        at = f" (coordinate {int(matches[0])} of lrs)" if matches.size else " (not one of lrs)"
+        hint = None
+        if matches.size and not np.isfinite(losses[matches]).all():
+            hint = HINT_TUNING_DIVERGED
+        if hint is None:
+            hint = next((h for h, lr in _tuning_variants(lrs, losses) if lr != expected and lr == value), None)
+        if hint is None and value == i_expected:
+            hint = ("this is the position of the chosen learning rate in lrs; return the learning rate "
+                    "itself, lrs[i].")
+        if hint is None:
+            hint = ("compute the mean loss of every learning rate over its seeds, rule out the learning "
+                    "rates with a diverged seed, and return the smallest learning rate with the least mean.")
+        raise CheckFailed(
+            f"{name}: {where} differs.\n"
+            f"  expected lr = {expected:.10g} (coordinate {i_expected} of lrs)\n"
+            f"  got      lr = {value:.10g}{at}\n{shown}"
+            f"Hint: {hint}")
+    return CheckPassed(f"✓ {name}: {total} sweeps agree with optlib.running.best_learning_rate "
+                       "(diverged runs ruled out, means over seeds, ties to the smaller learning rate).")

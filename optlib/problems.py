@@ -533,3 +533,106 @@ def digits_mlp(hidden: int = 32, l2: float = 1e-4) -> MLPClassifier:
     X, y = load_digits(return_X_y=True)
     return MLPClassifier(X / 16.0, np.asarray(y), hidden=hidden, classes=10, l2=l2,
                          name="digits (multilayer perceptron)")
+
+
+def split(problem, fractions=(0.6, 0.2, 0.2), *, seed=0, size: int | None = None) -> tuple:
+    r"""Split a learning problem's examples into training, validation and test problems.
+
+    The ``n`` examples are shuffled by a seeded generator (optionally only the
+    first ``size`` of the shuffled examples are kept, to subsample), and dealt
+    into three disjoint parts of :math:`\operatorname{round}(p_1 m)`,
+    :math:`\operatorname{round}(p_2 m)` and the remaining examples, where
+    :math:`m` is the number kept. Each part is the same kind of problem as
+    ``problem`` (same loss, penalty, width, classes) on its own rows, built by
+    :func:`dataclasses.replace`, so it has ``value``, ``grad``,
+    ``minibatch_grad`` and ``accuracy`` like the original.
+
+    The constructors of this module standardise the features on the whole data
+    set before any split; the statistics of the held-out rows thus leak into
+    the scaling of the training rows (mildly, and alike for every optimizer).
+
+    Args:
+        problem: a problem of this module with attributes ``X`` and ``y``.
+        fractions: the shares :math:`(p_1, p_2, p_3)` of training, validation
+            and test examples, positive and summing to 1.
+        seed: seeds the shuffle (the same seed gives the same split).
+        size: if given, keep only this many examples (2 < size <= n) before splitting.
+
+    Returns:
+        ``(train, validation, test)``.
+
+    Example:
+        >>> train, validation, test = split(breast_cancer_classification(), seed=0)
+        >>> train.n, validation.n, test.n
+        (341, 114, 114)
+    """
+    import dataclasses
+
+    fractions = np.asarray(fractions, dtype=float)
+    if fractions.shape != (3,) or np.any(fractions <= 0) or not np.isclose(fractions.sum(), 1.0):
+        raise ValueError(f"fractions must be three positive shares summing to 1; got {tuple(fractions)!r}")
+    n = problem.n
+    kept = n if size is None else int(size)
+    if not 2 < kept <= n:
+        raise ValueError(f"size must be a whole number from 3 to n = {n}; got {size!r}")
+    order = np.random.default_rng(seed).permutation(n)[:kept]
+    n_train = int(round(fractions[0] * kept))
+    n_validation = int(round(fractions[1] * kept))
+    if n_train < 1 or n_validation < 1 or kept - n_train - n_validation < 1:
+        raise ValueError(f"every part needs at least one example; {kept} examples at {tuple(fractions)!r} "
+                         "leave one empty")
+    parts = (order[:n_train], order[n_train:n_train + n_validation], order[n_train + n_validation:])
+    return tuple(dataclasses.replace(problem, X=problem.X[rows], y=problem.y[rows]) for rows in parts)
+
+
+@dataclass(frozen=True)
+class GradientOracle:
+    r"""A learning problem seen through its gradients only, for large sweeps.
+
+    :func:`optlib.run` records the full loss :math:`f(\theta_t)` after every
+    update. In a sweep of many runs on a network that costs more than the
+    minibatch gradients themselves. The oracle passes ``grad``,
+    ``minibatch_grad``, ``n`` and ``dim`` through to ``problem`` and returns
+    zeros for ``value``, so ``run`` records the iterates only; evaluate the
+    loss afterwards, at the steps you need, with
+    ``problem.value(traj.params[steps])``. ``run`` still marks a run as
+    diverged when its parameters stop being finite.
+
+    Attributes:
+        problem: the learning problem (anything with ``grad``,
+            ``minibatch_grad``, ``n`` and ``dim``).
+
+    Example:
+        >>> import optlib
+        >>> problem = breast_cancer_classification()
+        >>> traj = optlib.run(optlib.sgd(lr=0.1), GradientOracle(problem), np.zeros(problem.dim),
+        ...                   steps=5, batch_size=16, seed=0)
+        >>> bool(np.all(traj.values == 0)), bool(problem.value(traj.final) < problem.value(traj.params[0]))
+        (True, True)
+    """
+
+    problem: object
+
+    @property
+    def n(self) -> int:
+        """The number of examples of the problem."""
+        return self.problem.n
+
+    @property
+    def dim(self) -> int:
+        """The number of parameters of the problem."""
+        return self.problem.dim
+
+    @property
+    def name(self) -> str:
+        return f"{getattr(self.problem, 'name', 'problem')} (gradients only)"
+
+    def value(self, theta) -> np.ndarray:
+        """Zeros of shape ``theta.shape[:-1]``: the loss is not evaluated."""
+        return np.zeros(np.shape(theta)[:-1])
+
+    def grad(self, theta) -> np.ndarray:
+        return self.problem.grad(theta)
+
+    def minibatch_grad(self, theta, indices) -> np.ndarray:
+        return self.problem.minibatch_grad(theta, indices)

@@ -189,3 +189,43 @@ def run(opt: GradientTransformation, objective: Objective, x0, steps: int, *,
                 loss = np.where(bad, np.nan, loss)
             params[t], values[t] = theta, loss
     return Trajectory(params, values, diverged_at)
+
+
+def best_learning_rate(lrs, losses) -> float:
+    r"""The learning rate of a sweep whose runs have the least mean loss over seeds.
+
+    ``losses[i, s]`` is the (validation) loss of the run with learning rate
+    ``lrs[i]`` and seed ``s``. A learning rate at which any seed diverged
+    (a loss that is NaN or infinite) is ruled out; among the others the rule
+    returns
+
+    .. math::
+        \gamma^\star = \operatorname*{arg\,min}_{i}\ \frac1S \sum_{s=1}^{S} L_{is},
+
+    breaking exact ties towards the smaller learning rate. The mean, not the
+    best seed: a noisy setting that is lucky once must not win.
+
+    Args:
+        lrs: the learning rates, shape ``(n_lrs,)``, in any order.
+        losses: shape ``(n_lrs, n_seeds)``.
+
+    Returns:
+        the chosen learning rate, a float.
+
+    Raises:
+        ValueError: if the shapes do not match, or every learning rate has a diverged run.
+
+    Example:
+        >>> best_learning_rate([0.01, 0.1, 1.0], [[0.5, 0.7], [0.2, 0.4], [0.1, np.nan]])
+        0.1
+    """
+    lrs = np.asarray(lrs, dtype=float)
+    losses = np.asarray(losses, dtype=float)
+    if lrs.ndim != 1 or losses.ndim != 2 or losses.shape[0] != lrs.shape[0]:
+        raise ValueError(f"need lrs of shape (n_lrs,) and losses of shape (n_lrs, n_seeds); "
+                         f"got {lrs.shape} and {losses.shape}")
+    eligible = np.all(np.isfinite(losses), axis=1)
+    if not eligible.any():
+        raise ValueError("every learning rate has a diverged run; widen the sweep towards smaller rates")
+    means = np.where(eligible, np.mean(np.where(eligible[:, None], losses, 0.0), axis=1), np.inf)
+    return float(lrs[means == means.min()].min())

@@ -528,3 +528,273 @@ def momentum_eigen_explorer(landscape=None, *, steps: int = 40, lr: float = 1.0,
     """
     landscape = _landscapes.gutter(condition_number=20) if landscape is None else landscape
     return MomentumEigenExplorer(landscape, steps=steps, lr=lr, momentum=momentum, dpi=dpi)
+
+
+#: The schedules of :func:`schedule_explorer`'s menu, in the order shown.
+SCHEDULE_KINDS = ("constant", "step", "exponential", "cosine", "warm-up then cosine", "one-cycle")
+
+
+def make_schedule(kind: str, lr, steps: int, *, warmup: int = 0, final: float = 0.01):
+    r"""One of the book's schedules over a horizon of ``steps`` updates, from three numbers.
+
+    Every kind starts from (or peaks at) ``lr`` and ends near ``final * lr``:
+
+    - ``"constant"``: :math:`\gamma_t = \gamma_0` (``final`` is ignored);
+    - ``"step"``: three equal stages, ``gamma`` = :math:`\sqrt{\text{final}}`;
+    - ``"exponential"``: ``gamma`` = :math:`\text{final}^{1/(T-1)}`, so :math:`\gamma_{T-1} = \text{final}\cdot\gamma_0`;
+    - ``"cosine"``: ``T_max`` = ``steps``, ``eta_min`` = ``final * lr``;
+    - ``"warm-up then cosine"``: a linear warm-up from ``0.1 * lr`` over ``warmup``
+      updates (at least 1), then cosine to ``final * lr``;
+    - ``"one-cycle"``: ``pct_start`` = ``warmup / steps`` (at least one update),
+      ``div_factor`` 25, and ``final_div_factor`` such that the last rate is ``final * lr``.
+
+    Args:
+        kind: one of :data:`SCHEDULE_KINDS`.
+        lr: the peak rate :math:`\gamma_0` (a number or an array, as every schedule takes).
+        steps: the horizon T, a whole number >= 4.
+        warmup: the warm-up length for the two kinds that have one.
+        final: the last rate as a fraction of ``lr``, in (0, 1].
+
+    Returns:
+        a schedule ``lr(count)`` of :mod:`optlib.schedules`.
+
+    Example:
+        >>> from optlib.widgets import make_schedule
+        >>> schedule = make_schedule("cosine", 0.1, 100, final=0.01)
+        >>> float(schedule(0)), round(float(schedule(100)), 6)
+        (0.1, 0.001)
+    """
+    from . import schedules
+
+    steps = int(steps)
+    if kind == "constant":
+        return schedules.constant(lr)
+    if kind == "step":
+        return schedules.step(lr, step_size=-(-steps // 3), gamma=final ** 0.5)
+    if kind == "exponential":
+        return schedules.exponential(lr, gamma=final ** (1 / (steps - 1)))
+    if kind == "cosine":
+        return schedules.cosine(lr, T_max=steps, eta_min=final * np.asarray(lr))
+    if kind == "warm-up then cosine":
+        return schedules.warmup_cosine(lr, max(int(warmup), 1), steps, start_factor=0.1,
+                                       eta_min=final * np.asarray(lr))
+    if kind == "one-cycle":
+        pct = min(max(int(warmup), 1), steps - 2) / steps
+        return schedules.one_cycle(lr, total_steps=steps, pct_start=pct, final_div_factor=1 / (25 * final))
+    raise ValueError(f"kind must be one of {SCHEDULE_KINDS}; got {kind!r}")
+
+
+class ScheduleExplorer:
+    """A learning-rate schedule and the loss it gives, redrawn as the controls move.
+
+    Two panels: the rate :math:`\\gamma_t` against the step, and the loss gap
+    :math:`f(\\theta_t) - f^\\star` of the run it drives, beside the run at the
+    constant peak rate (grey, the same minibatches). See :func:`schedule_explorer`.
+
+    Attributes:
+        widget: the ``ipywidgets`` box to display.
+        image: the ``ipywidgets.Image`` the figure is drawn into.
+        kind, optimizer, lr, warmup, final: the controls.
+        description: an ``ipywidgets.HTML`` line with the final gaps in words.
+    """
+
+    OPTIMIZERS = {"SGD": lambda lr: _sgd(lr=lr), "SGD, momentum 0.9": lambda lr: _sgd(lr=lr, momentum=0.9),
+                  "Adam": lambda lr: _adam(lr=lr)}
+
+    def __init__(self, objective, *, steps: int = 300, batch_size: int | None = None, seed=0, start=None,
+                 min_value=None, kind: str = "warm-up then cosine", optimizer: str = "SGD",
+                 lr: float = 0.1, warmup: int = 30, final: float = 0.01, lr_range=(1e-3, 3.0),
+                 dpi: int = 80):
+        self.objective, self.steps = objective, int(steps)
+        self.run_options = {"batch_size": batch_size, "seed": seed, "on_divergence": "record"}
+        dim = getattr(objective, "dim", None) or len(objective.start)
+        self.start = np.zeros(dim) if start is None else np.asarray(start, dtype=float)
+        if min_value is None:
+            min_value = (float(objective.value(objective.solution)) if hasattr(objective, "solution")
+                         else float(getattr(objective, "min_value", 0.0)))
+        self.min_value = min_value
+        self.fig, (self.ax_lr, self.ax_loss) = new_figure(2, width=9.0, height=3.4)
+        self.fig.set_dpi(dpi)
+        self.canvas = FigureCanvasAgg(self.fig)
+        (self.lr_line,) = self.ax_lr.plot([], [], color=PALETTE[0])
+        (self.reference_line,) = self.ax_loss.plot([], [], color="#999999", linewidth=1,
+                                                   label="constant peak rate")
+        (self.loss_line,) = self.ax_loss.plot([], [], color=PALETTE[0], label="schedule")
+        self.ax_lr.set(xlabel="step $t$", ylabel=r"learning rate $\gamma_t$", xlim=(0, self.steps))
+        self.ax_loss.set(xlabel="step $t$", ylabel=r"$f(\theta_t) - f^\star$", yscale="log",
+                         xlim=(0, self.steps))
+        plain_log_axis(self.ax_loss.yaxis)
+        self.ax_loss.legend(loc="upper right", fontsize=8)
+        self.image = w.Image(format="png")
+        self.image.layout = w.Layout(max_width="100%")
+        self.kind = w.Dropdown(options=list(SCHEDULE_KINDS), value=kind, description="schedule")
+        self.optimizer = w.Dropdown(options=list(self.OPTIMIZERS), value=optimizer, description="optimizer")
+        self.lr = w.FloatLogSlider(value=lr, base=10, min=np.log10(lr_range[0]), max=np.log10(lr_range[1]),
+                                   step=0.02, description="peak lr", readout_format=".3g")
+        self.warmup = w.IntSlider(value=warmup, min=1, max=self.steps // 2, description="warm-up")
+        self.final = w.FloatLogSlider(value=final, base=10, min=-4, max=0, step=0.05,
+                                      description="final / peak", readout_format=".2g")
+        self.description = w.HTML()
+        for control in (self.kind, self.optimizer, self.lr, self.warmup, self.final):
+            control.observe(lambda _: self.redraw(), names="value")
+        controls = w.VBox([self.kind, self.optimizer, self.lr, self.warmup, self.final],
+                          layout=w.Layout(min_width="320px"))
+        self.widget = w.VBox([w.HBox([controls, self.image], layout=w.Layout(flex_flow="row wrap")),
+                              self.description])
+        self.redraw()
+
+    def schedule(self):
+        """The schedule the controls describe (:func:`make_schedule`)."""
+        return make_schedule(self.kind.value, self.lr.value, self.steps, warmup=self.warmup.value,
+                             final=self.final.value)
+
+    def compute(self):
+        """The rates, the scheduled run and the constant-rate run, as ``(rates, run, reference)``."""
+        schedule = self.schedule()
+        rates = np.array([float(schedule(k)) for k in range(self.steps)])
+        make = self.OPTIMIZERS[self.optimizer.value]
+        traj = run(make(schedule), self.objective, self.start, self.steps, **self.run_options)
+        reference = run(make(self.lr.value), self.objective, self.start, self.steps, **self.run_options)
+        return rates, traj, reference
+
+    def redraw(self) -> None:
+        """Recompute both runs and redraw the two panels into the image."""
+        rates, traj, reference = self.compute()
+        t = np.arange(self.steps + 1)
+        self.lr_line.set_data(np.arange(self.steps), rates)
+        self.ax_lr.set_ylim(0, 1.08 * max(rates.max(), 1e-12))
+        gaps = []
+        for line, trajectory in ((self.loss_line, traj), (self.reference_line, reference)):
+            gap = np.maximum(trajectory.values - self.min_value, 1e-16)
+            line.set_data(t, gap)
+            gaps.append(gap[np.isfinite(gap)])
+        finite = np.concatenate(gaps)
+        self.ax_loss.set_ylim(10.0 ** np.floor(np.log10(finite.min())),
+                              10.0 ** (np.ceil(np.log10(finite.max())) + 0.2))
+        self.ax_lr.set_title(f"{self.kind.value}, peak {self.lr.value:.3g}")
+
+        def said(trajectory):
+            if trajectory.diverged_at >= 0:
+                return f"diverged at step {int(trajectory.diverged_at)}"
+            return f"{trajectory.values[-1] - self.min_value:.2e}"
+
+        self.ax_loss.set_title(f"after {self.steps} steps: {said(traj)} (constant: {said(reference)})")
+        self.canvas.draw()
+        buffer = io.BytesIO()
+        width, height = self.canvas.get_width_height(physical=True)
+        PIL.Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba()).save(
+            buffer, format="png", compress_level=1)
+        self.image.value = buffer.getvalue()
+        self.description.value = html.escape(
+            f"{self.optimizer.value} with a {self.kind.value} schedule peaking at {self.lr.value:.3g}: "
+            f"the loss gap after {self.steps} steps is {said(traj)}; at the constant rate "
+            f"{self.lr.value:.3g} it is {said(reference)}.")
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def _sgd(**kwargs):
+    from .optimizers import sgd
+    return sgd(**kwargs)
+
+
+def _adam(**kwargs):
+    from .optimizers import adam
+    return adam(**kwargs)
+
+
+def schedule_explorer(objective=None, *, steps: int = 300, batch_size: int | None = 8, seed=0, start=None,
+                      min_value=None, kind: str = "warm-up then cosine", optimizer: str = "SGD",
+                      lr: float = 0.1, warmup: int = 30, final: float = 0.01, lr_range=(1e-3, 3.0),
+                      dpi: int = 80) -> ScheduleExplorer:
+    r"""A live explorer of learning-rate schedules: pick one, see its rates and its loss.
+
+    A menu picks the schedule (:data:`SCHEDULE_KINDS`, built by
+    :func:`make_schedule`) and the optimizer (SGD, SGD with momentum 0.9, Adam);
+    sliders set the peak rate, the warm-up length and the final rate as a
+    fraction of the peak. The left panel draws :math:`\gamma_t`, the right one
+    the loss gap of the run it drives, beside the run at the constant peak rate
+    with the same minibatches (grey).
+
+    Args:
+        objective: a learning problem (default: the breast-cancer logistic
+            regression of :func:`optlib.problems.breast_cancer_classification`
+            with ``l2=0.1``).
+        steps: the horizon T, the same for the schedule and the runs.
+        batch_size, seed: minibatches for :func:`optlib.run` (``None``: full gradients).
+        start: the start (default: zeros).
+        min_value: :math:`f^\star` (default: the value at ``objective.solution``).
+        kind, optimizer, lr, warmup, final: the controls' first values.
+        lr_range: the range of the peak-rate slider.
+        dpi: the resolution of the picture.
+
+    Returns:
+        a :class:`ScheduleExplorer`; display it, or its ``widget``.
+
+    Example:
+        >>> from optlib.widgets import schedule_explorer
+        >>> ex = schedule_explorer(steps=60)
+        >>> bytes(ex.image.value[:4])
+        b'\x89PNG'
+        >>> ex.kind.value = "constant"
+        >>> float(np.ptp(ex.lr_line.get_ydata()))
+        0.0
+    """
+    if objective is None:
+        from .problems import breast_cancer_classification
+        objective = breast_cancer_classification(l2=0.1)
+    return ScheduleExplorer(objective, steps=steps, batch_size=batch_size, seed=seed, start=start,
+                            min_value=min_value, kind=kind, optimizer=optimizer, lr=lr, warmup=warmup,
+                            final=final, lr_range=lr_range, dpi=dpi)
+
+
+def frame_player(figures, labels, *, name: str = "frame", alt: str = "", dpi: int = 70,
+                 player_id: str = "frames") -> HTML:
+    """A player for readers without a kernel, of figures drawn in advance: one frame per figure.
+
+    The general form of :func:`sweep_player`: any sequence of matplotlib
+    figures (all of the same size, e.g. the same figure redrawn) becomes PNG
+    frames that a slider and a play button move through, in a few lines of
+    self-contained HTML and JavaScript (no network, no kernel). Each figure is
+    closed once drawn.
+
+    Args:
+        figures: matplotlib figures, one per frame.
+        labels: the text shown beside the slider for each frame.
+        name: what the slider moves through, for screen readers.
+        alt: the alt text of the image.
+        dpi: the resolution of the frames.
+        player_id: a prefix for the HTML ids (unique within the page).
+
+    Returns:
+        an ``IPython.display.HTML`` player.
+
+    Example:
+        >>> from optlib.plotting import new_figure
+        >>> def frame(k):
+        ...     fig, ax = new_figure()
+        ...     ax.plot([0, 1], [0, k])
+        ...     return fig
+        >>> player = frame_player([frame(k) for k in range(3)], ["k = 0", "k = 1", "k = 2"],
+        ...                       name="k", alt="a line of slope k", player_id="demo")
+        >>> player.data.count("data:image/png;base64,") >= 3
+        True
+    """
+    import matplotlib.pyplot as plt
+
+    figures, labels = list(figures), [str(label) for label in labels]
+    if not figures or len(figures) != len(labels):
+        raise ValueError(f"need one label per figure; got {len(figures)} figures and {len(labels)} labels")
+    frames, width = [], None
+    for fig in figures:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi)
+        width = width or int(fig.get_figwidth() * dpi)
+        frames.append("data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode())
+        plt.close(fig)
+    player = "player-" + re.sub(r"\W+", "-", str(player_id))
+    return HTML(_PLAYER.format(id=player, width=width, first=frames[0], last=len(frames) - 1,
+                               alt=html.escape(alt, quote=True), name=html.escape(name, quote=True),
+                               label=html.escape(labels[0]), frames=json.dumps(frames),
+                               labels=json.dumps(labels, ensure_ascii=False)))

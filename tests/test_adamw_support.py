@@ -145,3 +145,27 @@ def test_the_message_names_the_moments_not_a_buffer():
 
 def test_the_hints_come_before_the_generic_ones():
     assert ADAMW_HINTS[-5:] == optlib.checks.GENERIC_HINTS
+
+
+@pytest.mark.parametrize("kwargs", [dict(weight_decay=0.1), dict(weight_decay=0.3, amsgrad=True)])
+def test_adamw_with_a_schedule_equals_torch_with_lambda_lr(kwargs):
+    """Under a schedule the decay follows the learning rate, θ ← θ(1 − γ_t λ), as in torch."""
+    torch = pytest.importorskip("torch")
+    torch.set_default_dtype(torch.float64)
+    steps = 300
+    schedule = lambda k: 0.05 * 0.5 * (1 + np.cos(np.pi * k / steps))      # cosine to 0
+    A = np.diag([0.5, 2.0, 4.0])
+    theta = np.array([1.0, -2.0, 0.5])
+    opt = optlib.adamw(lr=schedule, **kwargs)
+    state = opt.init(theta)
+    p = torch.tensor(theta.copy(), requires_grad=True)
+    reference = torch.optim.AdamW([p], lr=1.0, **kwargs)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(reference, schedule)
+    for t in range(steps):
+        noise = np.sin(np.arange(1, 4) * (t + 1))
+        updates, state = opt.update(A @ theta + noise, state, theta)
+        theta = optlib.apply_updates(theta, updates)
+        p.grad = torch.tensor(A @ p.detach().numpy() + noise)
+        reference.step()
+        scheduler.step()
+        np.testing.assert_allclose(theta, p.detach().numpy(), rtol=1e-12, atol=1e-14)

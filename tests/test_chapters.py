@@ -22,6 +22,11 @@ sys.path.insert(0, str(ROOT / "tools"))
 from setup_cell import setup_cell  # noqa: E402
 
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+#: The chapters of the part "Optimizers in practice": CHAPTER_GUIDE.md "where it applies"
+#: (their own sections, ending with the summary, the exercises and the references).
+PRACTICE = {"schedules", "choosing", "troubleshooting", "pytorch"}
+OPTIMIZER_CHAPTERS = [p for p in CHAPTERS if p.stem not in PRACTICE]
+PRACTICE_CHAPTERS = [p for p in CHAPTERS if p.stem in PRACTICE]
 #: The sections of an optimizer chapter, in order (CHAPTER_GUIDE.md, "Anatomy").
 SECTIONS = ("Intuition", "Derivation", "The algorithm", "Implementation", "Experiments",
             "Explorer", "Conventions", "Summary", "Exercises", "References")
@@ -50,6 +55,11 @@ def test_toc_lists_exactly_the_chapters():
 
 @pytest.fixture(params=CHAPTERS, ids=lambda p: p.stem)
 def chapter(request):
+    return request.param.stem, load(request.param)
+
+
+@pytest.fixture(params=OPTIMIZER_CHAPTERS, ids=lambda p: p.stem)
+def optimizer_chapter(request):
     return request.param.stem, load(request.param)
 
 
@@ -114,8 +124,8 @@ def test_citations_resolve():
                 assert key.strip() in keys, f"{path.name}: unknown citation {key.strip()!r}"
 
 
-def test_sections_in_order(chapter):
-    _, nb = chapter
+def test_sections_in_order(optimizer_chapter):
+    _, nb = optimizer_chapter
     headings = re.findall(r"^## (.+)$", markdown(nb), flags=re.M)
     positions = []
     for section in SECTIONS:
@@ -125,8 +135,8 @@ def test_sections_in_order(chapter):
     assert positions == sorted(positions), f"sections out of order: {headings}"
 
 
-def test_algorithm_box_and_labelled_equations(chapter):
-    _, nb = chapter
+def test_algorithm_box_and_labelled_equations(optimizer_chapter):
+    _, nb = optimizer_chapter
     text = markdown(nb)
     assert "{prf:algorithm}" in text
     assert len(re.findall(r"^:label: ", text, flags=re.M)) >= 3
@@ -145,11 +155,29 @@ def test_exercises_with_solutions_and_a_checked_coding_exercise(chapter):
     assert any("optlib.checks" in c.source or "check_" in c.source for c in code_cells(nb))
 
 
-def test_explorer_and_something_to_play_without_a_kernel(chapter):
-    _, nb = chapter
+def test_explorer_and_something_to_play_without_a_kernel(optimizer_chapter):
+    _, nb = optimizer_chapter
     sources = "\n".join(c.source for c in code_cells(nb))
     assert "widgets.explorer(" in sources
     assert "widgets.sweep_player(" in sources
+
+
+
+@pytest.mark.skipif(not PRACTICE_CHAPTERS, reason="no practice chapter yet")
+@pytest.mark.parametrize("path", PRACTICE_CHAPTERS, ids=lambda p: p.stem)
+def test_practice_chapter_ends_with_summary_exercises_references(path):
+    headings = re.findall(r"^## (.+)$", markdown(load(path)), flags=re.M)
+    assert len(headings) >= 6, f"a practice chapter has sections of its own before the summary: {headings}"
+    assert [h.split(" ")[0] for h in headings[-3:]] == ["Summary", "Exercises", "References"], headings
+
+
+def test_every_chapter_of_the_toc_exists_and_practice_chapters_come_last():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    order = [entry["file"] for part in toc["parts"] for entry in part["chapters"]
+             if entry["file"].startswith("chapters/")]
+    stems = [f.split("/")[1] for f in order]
+    practice = [s for s in stems if s in PRACTICE]
+    assert stems[len(stems) - len(practice):] == practice, "the practice part is the last part of chapters"
 
 
 # ---------------------------------------------------------------------------

@@ -77,7 +77,7 @@ def join(printed: list[tuple[str, bytes]], target: Path) -> None:
         first = len(writer.pages)
         for page in PdfReader(io.BytesIO(data)).pages:
             writer.add_page(page)
-        writer.add_outline_item(title, first)
+        writer.add_outline_item(title=title, page_number=first)
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "wb") as out:
         writer.write(out)

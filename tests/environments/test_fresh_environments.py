@@ -4,6 +4,8 @@
   ipywidgets and ipykernel. ``optlib`` is not installed, so each chapter's
   setup cell must install it; ``OPTLIB_SOURCE`` points that install at this
   checkout instead of the repository on GitHub, so the test runs offline.
+  The chapters that run torch (Colab preinstalls it) run last, after torch
+  is installed into the same environment.
 - *Binder-like*: a fresh virtual environment made from ``requirements.txt``
   alone, as repo2docker makes it.
 
@@ -27,8 +29,13 @@ import pytest
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[2]
-CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+#: Chapters that run torch: present in Colab, in requirements.txt for Binder.
+TORCH_CHAPTERS = {"pytorch.ipynb"}
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"), key=lambda p: (p.name in TORCH_CHAPTERS, p.name))
 COLAB_PACKAGES = ["numpy", "matplotlib", "ipywidgets", "ipykernel"]
+#: The torch requirement of requirements.txt (the CPU build on the book's machines).
+TORCH = next(line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines()
+             if line.startswith("torch"))
 
 
 def make_environment(directory: Path, install: list[str], cwd: Path) -> Path:
@@ -65,12 +72,14 @@ def environment(request, tmp_path_factory):
     register_kernel(python, jupyter_path, f"book-{kind}")
     workdir = base / "chapters"
     shutil.copytree(ROOT / "chapters", workdir)
-    return f"book-{kind}", workdir, {"JUPYTER_PATH": str(jupyter_path), **extra}
+    return f"book-{kind}", workdir, {"JUPYTER_PATH": str(jupyter_path), **extra}, python
 
 
 @pytest.mark.parametrize("chapter", [p.name for p in CHAPTERS])
 def test_chapter_runs_top_to_bottom(environment, chapter, monkeypatch):
-    kernel, workdir, variables = environment
+    kernel, workdir, variables, python = environment
+    if chapter in TORCH_CHAPTERS:      # as in Colab, where torch is preinstalled
+        subprocess.run([python, "-m", "pip", "install", "-qq", TORCH], check=True)
     for key, value in variables.items():
         monkeypatch.setenv(key, value)
     notebook = nbformat.read(workdir / chapter, as_version=4)

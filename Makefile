@@ -6,6 +6,10 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JB     := $(BIN)/jupyter-book
+# The tests, the build and the environment runs execute two chapters at a time on two cores; numpy's
+# OpenBLAS would start two threads in each, and four threads fighting over two cores made matrix
+# products many times slower. One thread per kernel (set OPENBLAS_NUM_THREADS to override).
+export OPENBLAS_NUM_THREADS ?= 1
 NBVAL  := --nbval --nbval-sanitize-with tools/nbval_sanitize.cfg --nbval-current-env -n 2 --dist loadfile
 
 .PHONY: help book pdf test unit nbval build-strict student site chromium environments notebooks figures \

@@ -2467,8 +2467,11 @@ def check_tuning_rule(pick_learning_rate: Callable) -> CheckPassed:
                               "(np.where(...) rather than losses[...] = ...).")
         if got is None:
             raise CheckFailed(f"{name}: {where} returned None; return the chosen learning rate")
-        got_array = np.asarray(got, dtype=float) if np.ndim(got) or np.isscalar(got) or hasattr(got, "dtype") \
-            else np.asarray(got)
+        try:
+            got_array = np.asarray(got, dtype=float)
+        except (TypeError, ValueError):
+            raise CheckFailed(f"{name}: {where} returned {got!r}, not a number; return the chosen "
+                              "learning rate") from None
         i_expected = int(np.flatnonzero(lrs == expected)[0])
         with np.errstate(invalid="ignore"):
             means = losses.mean(axis=1)

@@ -668,7 +668,9 @@ class ScheduleExplorer:
             gap = np.maximum(trajectory.values - self.min_value, 1e-16)
             line.set_data(t, gap)
             gaps.append(gap[np.isfinite(gap)])
-        finite = np.concatenate(gaps)
+        # a diverging run is cut off at 1e100 (the description says it diverged), so that the
+        # axis limits stay finite
+        finite = np.minimum(np.concatenate(gaps), 1e100)
         self.ax_loss.set_ylim(10.0 ** np.floor(np.log10(finite.min())),
                               10.0 ** (np.ceil(np.log10(finite.max())) + 0.2))
         self.ax_lr.set_title(f"{self.kind.value}, peak {self.lr.value:.3g}")
@@ -754,10 +756,12 @@ def frame_player(figures, labels, *, name: str = "frame", alt: str = "", dpi: in
     """A player for readers without a kernel, of figures drawn in advance: one frame per figure.
 
     The general form of :func:`sweep_player`: any sequence of matplotlib
-    figures (all of the same size, e.g. the same figure redrawn) becomes PNG
-    frames that a slider and a play button move through, in a few lines of
-    self-contained HTML and JavaScript (no network, no kernel). Each figure is
-    closed once drawn.
+    figures (all of the same size) becomes PNG frames that a slider and a
+    play button move through, in a few lines of self-contained HTML and
+    JavaScript (no network, no kernel). The figures are drawn as the sequence
+    yields them, so a generator may update one figure between frames, which
+    is much faster than making a figure per frame. Every figure is closed at
+    the end.
 
     Args:
         figures: matplotlib figures, one per frame.
@@ -783,16 +787,18 @@ def frame_player(figures, labels, *, name: str = "frame", alt: str = "", dpi: in
     """
     import matplotlib.pyplot as plt
 
-    figures, labels = list(figures), [str(label) for label in labels]
-    if not figures or len(figures) != len(labels):
-        raise ValueError(f"need one label per figure; got {len(figures)} figures and {len(labels)} labels")
-    frames, width = [], None
-    for fig in figures:
+    labels = [str(label) for label in labels]
+    frames, width, drawn = [], None, {}
+    for fig in figures:                 # drawn as they come: a generator may redraw one figure
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=dpi)
         width = width or int(fig.get_figwidth() * dpi)
         frames.append("data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode())
+        drawn[id(fig)] = fig
+    for fig in drawn.values():
         plt.close(fig)
+    if not frames or len(frames) != len(labels):
+        raise ValueError(f"need one label per figure; got {len(frames)} figures and {len(labels)} labels")
     player = "player-" + re.sub(r"\W+", "-", str(player_id))
     return HTML(_PLAYER.format(id=player, width=width, first=frames[0], last=len(frames) - 1,
                                alt=html.escape(alt, quote=True), name=html.escape(name, quote=True),

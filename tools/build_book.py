@@ -33,10 +33,10 @@ OUTPUTS = {"full": ROOT / "_build", "student": ROOT / "_build" / "student"}
 
 
 def build(edition: str, output: Path, jobs: int = 2) -> int:
-    overrides = {"external_toc_path": str(ROOT / "_toc.yml"), "nitpicky": True}
+    overrides = {"external_toc_path": str(ROOT / "_toc.yml"), "nitpicky": True, "latex_individualpages": False}
     if edition == "student":
         os.environ["BOOK_EDITION"] = "student"
-        overrides.update({"nb_execution_mode": "off", "latex_individualpages": False})
+        overrides["nb_execution_mode"] = "off"
     from jupyter_book.sphinx import build_sphinx
 
     html, doctrees = output / "html", output / ".doctrees"

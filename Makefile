@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JB     := $(BIN)/jupyter-book
-# The tests, the build and the environment runs execute two chapters at a time on two cores; numpy's
+# nbval and the environment runs execute two chapters at a time on two cores; numpy's
 # OpenBLAS would start two threads in each, and four threads fighting over two cores made matrix
 # products many times slower. One thread per kernel (set OPENBLAS_NUM_THREADS to override).
 export OPENBLAS_NUM_THREADS ?= 1
@@ -35,7 +35,7 @@ $(STAMP): requirements.txt requirements-book.txt requirements-test.txt pyproject
 	$(BIN)/python -m pip install -qq -r requirements-test.txt
 	touch $(STAMP)
 
-# tools/build_book.py: `jupyter-book build . -W -n --keep-going`, reading two chapters at a time.
+# tools/build_book.py: `jupyter-book build . -W -n --keep-going` (warnings are errors).
 book: $(STAMP)
 	$(BIN)/python tools/build_book.py full
 

@@ -1,9 +1,9 @@
-"""Build the site with Jupyter Book, two documents at a time (``make book``, ``make student``, ``make test``).
+"""Build the site with Jupyter Book (``make book``, ``make student``, ``make test``).
 
-This is ``jupyter-book build . -W -n --keep-going`` with two differences that
-the command line does not offer: Sphinx reads (and myst-nb executes) two
-chapters in parallel, which halves the build on two cores, and the output
-folder can be chosen.
+This is ``jupyter-book build . -W -n --keep-going`` in two editions, with an
+output folder of one's choice, which the command line does not offer.
+(Reading chapters in parallel, Sphinx's ``-j``, was tried: it lost the
+documents read by the second process, so the build reads them one by one.)
 
 - ``full`` (default): every chapter is executed afresh (``execute_notebooks:
   force`` in ``_config.yml``), so the site shows what the current ``optlib``
@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUTPUTS = {"full": ROOT / "_build", "student": ROOT / "_build" / "student"}
 
 
-def build(edition: str, output: Path, jobs: int = 2) -> int:
+def build(edition: str, output: Path) -> int:
     overrides = {"external_toc_path": str(ROOT / "_toc.yml"), "nitpicky": True, "latex_individualpages": False}
     if edition == "student":
         os.environ["BOOK_EDITION"] = "student"
@@ -45,7 +45,7 @@ def build(edition: str, output: Path, jobs: int = 2) -> int:
             shutil.rmtree(stale)
     result = build_sphinx(ROOT, html, noconfig=True, path_config=str(ROOT / "_config.yml"),
                           confoverrides=overrides, doctreedir=doctrees, builder="html", freshenv=True,
-                          warningiserror=True, keep_going=True, quiet=True, jobs=jobs)
+                          warningiserror=True, keep_going=True, quiet=True)
     return 0 if result == 0 else 1
 
 
@@ -53,11 +53,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("edition", nargs="?", choices=sorted(OUTPUTS), default="full")
     parser.add_argument("--output", type=Path, help="folder for html/ (default: _build or _build/student)")
-    parser.add_argument("--jobs", type=int, default=2, help="documents read in parallel (default: 2)")
     args = parser.parse_args()
     output = (args.output or OUTPUTS[args.edition]).resolve()
     start = time.perf_counter()
-    status = build(args.edition, output, args.jobs)
+    status = build(args.edition, output)
     if status == 0:
         print(f"The {'student edition' if args.edition == 'student' else 'book'} is in "
               f"{output / 'html' / 'index.html'} ({time.perf_counter() - start:.0f} s)")

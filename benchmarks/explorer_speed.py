@@ -3,7 +3,11 @@
 Builds ``optlib.widgets.explorer(optlib.sgd, lr=...)`` as a chapter does and,
 for every landscape of the menu, moves the learning-rate slider through 40
 values and the start slider through 20, timing each update (the run, the
-redraw and the PNG the browser receives). Prints a markdown table of medians
+redraw and the PNG the browser receives). Then does the same for the two
+explorers with their own layout: the momentum chapter's eigenvalue explorer
+(learning rate and momentum) and the schedules chapter's explorer (peak
+learning rate and warm-up, on minibatches of the breast-cancer problem, as in
+the chapter). Prints a markdown table of medians
 and maxima, writes it with the date and the machine to
 ``benchmarks/explorer_results.md``, and exits non-zero unless every median is
 at most 100 ms.
@@ -35,7 +39,7 @@ def timed_updates(slider, values) -> list[float]:
     times = []
     for value in values:
         start = time.perf_counter()
-        slider.value = float(value)
+        slider.value = type(slider.value)(value)
         times.append(1000 * (time.perf_counter() - start))
     return times
 
@@ -52,6 +56,18 @@ def main() -> int:
             median = statistics.median(times)
             ok &= median <= MAX_MEDIAN_MS
             rows.append(f"| {name} | {control} | {median:.1f} | {max(times):.1f} |")
+    eigen = widgets.momentum_eigen_explorer(optlib.landscapes.gutter(), lr=1.0, momentum=0.5)
+    schedule = widgets.schedule_explorer(optlib.problems.breast_cancer_classification(l2=0.1), steps=200,
+                                         batch_size=8, seed=0, kind="warm-up then cosine")
+    for name, slider, values in (
+            ("momentum eigenvalues", eigen.lr, np.geomspace(0.01, 4.0, 40)),
+            ("momentum eigenvalues", eigen.momentum, np.linspace(0.0, 0.99, 40)),
+            ("schedule (breast cancer)", schedule.lr, np.geomspace(1e-3, 1.0, 20)),
+            ("schedule (breast cancer)", schedule.warmup, np.arange(1, 21))):
+        times = timed_updates(slider, values)
+        median = statistics.median(times)
+        ok &= median <= MAX_MEDIAN_MS
+        rows.append(f"| {name} | {slider.description} | {median:.1f} | {max(times):.1f} |")
     table = "\n".join([
         "# Explorer: time from a slider move to the new picture",
         "",
@@ -60,7 +76,7 @@ def main() -> int:
         f"- numpy {np.__version__}, optlib {optlib.__version__}; target: median <= {MAX_MEDIAN_MS:g} ms",
         "- written by `benchmarks/explorer_speed.py`",
         "",
-        "| landscape | slider | median (ms) | max (ms) |",
+        "| explorer or landscape | slider | median (ms) | max (ms) |",
         "|---|---|---:|---:|",
         *rows,
         "",

@@ -636,3 +636,105 @@ class GradientOracle:
 
     def minibatch_grad(self, theta, indices) -> np.ndarray:
         return self.problem.minibatch_grad(theta, indices)
+
+
+import functools
+
+
+@dataclass(frozen=True)
+class BinaryLogisticRegression(LogisticRegression):
+    r""":class:`LogisticRegression` on binary features, with fast minibatch gradients.
+
+    The loss, its gradient and every other method are those of
+    :class:`LogisticRegression`. When every row of ``X`` has entries in
+    {0, 1} and the same number k of ones (as one-hot encodings do), the
+    minibatch gradient is computed from the positions of the ones only:
+    :math:`z_i = \sum_{j \in A_i} \theta_j` and
+    :math:`g_j = \frac1b \sum_{i:\, j \in A_i} (\sigma(z_i) - y_i) + \lambda\theta_j`,
+    where :math:`A_i` lists the k active features of example i; this costs
+    :math:`O(b k)` per run instead of :math:`O(b d)`. Otherwise it falls back
+    on :meth:`LogisticRegression.minibatch_grad`. The result is the same.
+
+    Example:
+        >>> problem = BinaryLogisticRegression(np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]),
+        ...                                    np.array([1.0, 0.0]))
+        >>> problem.minibatch_grad(np.zeros(3), np.array([0, 1]))
+        array([-0.25,  0.25,  0.  ])
+    """
+
+    name: str = "logistic regression on binary features"
+
+    @functools.cached_property
+    def active(self):
+        """The columns of the ones of each row, shape ``(n, k)``, or None if the rows do not qualify."""
+        X = self.X
+        counts = np.count_nonzero(X, axis=1)
+        if not np.all((X == 0) | (X == 1)) or counts.size == 0 or np.any(counts != counts[0]):
+            return None
+        return np.nonzero(X)[1].reshape(X.shape[0], counts[0])
+
+    def minibatch_grad(self, theta, indices) -> np.ndarray:
+        active = self.active
+        if active is None:
+            return super().minibatch_grad(theta, indices)
+        theta, indices = np.asarray(theta, dtype=float), np.asarray(indices)
+        batch = np.broadcast_shapes(theta.shape[:-1], indices.shape[:-1])
+        d, b = theta.shape[-1], indices.shape[-1]
+        rows = int(np.prod(batch, dtype=int))
+        theta_r = np.broadcast_to(theta, batch + (d,)).reshape(rows, d)
+        indices_r = np.broadcast_to(indices, batch + (b,)).reshape(rows, b)
+        A = active[indices_r]                                                # (rows, b, k)
+        flat = (np.arange(rows)[:, None, None] * d + A).ravel()              # into theta_r.ravel()
+        z = theta_r.ravel()[flat].reshape(A.shape).sum(axis=-1)              # (rows, b)
+        residual = 0.5 * (1 + np.tanh(0.5 * z)) - self.y[indices_r]
+        weights = np.broadcast_to(residual[..., None], A.shape).ravel()
+        g = np.bincount(flat, weights, minlength=rows * d).reshape(rows, d) / b
+        return (g + self.l2 * theta_r).reshape(batch + (d,))
+
+
+def digits_onehot_classification(l2: float = 1e-3, target: str = "even") -> BinaryLogisticRegression:
+    r"""Logistic regression on the digits' pixels one-hot encoded: real sparse binary features.
+
+    scikit-learn's handwritten digits (1797 images of 8x8 pixels) have integer
+    intensities :math:`v_{ij} \in \{0, \dots, 16\}` (image i, pixel j). Each
+    pixel becomes 17 indicator features, one per value,
+
+    .. math:: x_{i,(j,v)} = [\, v_{ij} = v \,], \qquad j = 1, \dots, 64,\ v = 0, \dots, 16,
+
+    so that exactly one indicator of each pixel is on. The indicator columns
+    that are constant over the whole data set (a value that never occurs at a
+    pixel, or a pixel that always has the same value) carry no information and
+    are dropped; 887 binary features remain, 61 of them on in every image and
+    most of the others rarely on, plus an intercept (a last column of ones).
+    The label is :math:`y = 1` if the digit is even (0, 2, 4, 6, 8) and 0 if
+    odd (``target="even"``), or :math:`y = 1` for the digits 5 to 9
+    (``target="high"``). The loss is :class:`LogisticRegression`'s with the
+    penalty ``l2`` (a :class:`BinaryLogisticRegression`, for fast minibatch
+    gradients). Nothing is random.
+
+    Args:
+        l2: the penalty :math:`\lambda \ge 0`.
+        target: ``"even"`` (even digits against odd ones) or ``"high"`` (5-9 against 0-4).
+
+    Example:
+        >>> problem = digits_onehot_classification()
+        >>> problem.X.shape, sorted(np.unique(problem.X).tolist())
+        ((1797, 888), [0.0, 1.0])
+        >>> np.unique(problem.X[:, :-1].sum(axis=1)).tolist()     # active features per image
+        [61.0]
+        >>> round(float(problem.y.mean()), 3)                       # share of even digits
+        0.496
+    """
+    from sklearn.datasets import load_digits
+
+    if target not in ("even", "high"):
+        raise ValueError(f"target must be 'even' or 'high'; got {target!r}")
+    pixels, digit = load_digits(return_X_y=True)
+    pixels = np.asarray(pixels).astype(int)
+    onehot = (pixels[:, :, None] == np.arange(17)).reshape(len(pixels), -1).astype(float)
+    frequency = onehot.mean(axis=0)
+    X = with_intercept(onehot[:, (frequency > 0) & (frequency < 1)])
+    y = (digit % 2 == 0) if target == "even" else (digit >= 5)
+    label = "even or odd" if target == "even" else "5-9 or 0-4"
+    return BinaryLogisticRegression(X, np.asarray(y, dtype=float), l2=l2,
+                                    name=f"digits one-hot, {label} (logistic regression)")

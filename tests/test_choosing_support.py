@@ -180,3 +180,66 @@ def test_frame_player_draws_a_redrawn_figure_once_per_frame():
 def test_the_check_rejects_a_value_that_is_not_a_number():
     with pytest.raises(CheckFailed, match="not a number"):
         check_tuning_rule(lambda lrs, losses: "the best one")
+
+
+# --- problems.digits_onehot_classification and BinaryLogisticRegression ---------------------------
+
+def test_digits_onehot_is_binary_sparse_and_deterministic():
+    problem = problems.digits_onehot_classification()
+    X = problem.X
+    assert isinstance(problem, problems.BinaryLogisticRegression)
+    assert X.shape == (1797, 888) and problem.dim == 888
+    assert set(np.unique(X).tolist()) == {0.0, 1.0}
+    np.testing.assert_array_equal(X[:, -1], 1.0)                       # the intercept
+    features = X[:, :-1]
+    np.testing.assert_array_equal(features.sum(axis=1), 61.0)          # one indicator per informative pixel
+    assert np.isclose(features.mean(), 61 / 887)                       # about 6.9% of the entries are ones
+    frequency = features.mean(axis=0)
+    assert np.all((frequency > 0) & (frequency < 1))                   # no constant column kept
+    assert np.sum(features.sum(axis=0) < 10) == 106                    # many rare features
+    from sklearn.datasets import load_digits
+    digit = load_digits().target
+    np.testing.assert_array_equal(problem.y, (digit % 2 == 0).astype(float))
+    np.testing.assert_array_equal(problems.digits_onehot_classification(target="high").y,
+                                  (digit >= 5).astype(float))
+    again = problems.digits_onehot_classification()
+    np.testing.assert_array_equal(again.X, X)
+    with pytest.raises(ValueError):
+        problems.digits_onehot_classification(target="odd")
+
+
+def test_digits_onehot_gradient_matches_finite_differences():
+    problem = problems.digits_onehot_classification(l2=1e-2)
+    small = problems.split(problem, seed=0, size=60)[0]
+    theta = np.random.default_rng(0).normal(scale=0.3, size=small.dim)
+    numeric = optlib.analysis.numerical_gradient(small.value, theta, h=1e-6)
+    np.testing.assert_allclose(small.grad(theta), numeric, rtol=0, atol=1e-8)
+
+
+def test_binary_logistic_minibatch_grad_equals_the_dense_one():
+    problem = problems.digits_onehot_classification(l2=1e-3)
+    dense = problems.LogisticRegression(problem.X, problem.y, l2=problem.l2)
+    rng = np.random.default_rng(1)
+    theta = rng.normal(size=(4, problem.dim))
+    indices = rng.integers(0, problem.n, size=(4, 16))
+    np.testing.assert_allclose(problem.minibatch_grad(theta, indices),
+                               dense.minibatch_grad(theta, indices), rtol=0, atol=1e-13)
+    np.testing.assert_allclose(problem.minibatch_grad(theta[0], indices[0]),   # unbatched
+                               dense.minibatch_grad(theta[0], indices[0]), rtol=0, atol=1e-13)
+    np.testing.assert_allclose(problem.minibatch_grad(theta[0], indices),      # broadcast theta
+                               dense.minibatch_grad(theta[0], indices), rtol=0, atol=1e-13)
+    full = np.arange(problem.n)                                                 # all examples = grad
+    np.testing.assert_allclose(problem.minibatch_grad(theta[0], full), problem.grad(theta[0]),
+                               rtol=0, atol=1e-12)
+    train = problems.split(problem, seed=0)[0]                                  # split keeps it fast
+    assert isinstance(train, problems.BinaryLogisticRegression) and train.active.shape == (train.n, 62)
+
+
+def test_binary_logistic_falls_back_on_rows_that_do_not_qualify():
+    X = np.array([[1.0, 0.0, 1.0], [1.0, 1.0, 1.0], [0.5, 0.0, 1.0]])
+    y = np.array([1.0, 0.0, 1.0])
+    problem = problems.BinaryLogisticRegression(X, y, l2=0.1)
+    assert problem.active is None
+    theta = np.array([0.3, -0.2, 0.1])
+    np.testing.assert_allclose(problem.minibatch_grad(theta, np.array([0, 2])),
+                               problems.LogisticRegression(X, y, l2=0.1).minibatch_grad(theta, np.array([0, 2])))

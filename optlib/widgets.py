@@ -28,6 +28,7 @@ import ipywidgets as w
 import numpy as np
 import PIL.Image
 from IPython.display import HTML
+from matplotlib import rcParams
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from . import landscapes as _landscapes
@@ -587,9 +588,14 @@ def make_schedule(kind: str, lr, steps: int, *, warmup: int = 0, final: float = 
 class ScheduleExplorer:
     """A learning-rate schedule and the loss it gives, redrawn as the controls move.
 
-    Two panels: the rate :math:`\\gamma_t` against the step, and the loss gap
-    :math:`f(\\theta_t) - f^\\star` of the run it drives, beside the run at the
-    constant peak rate (grey, the same minibatches). See :func:`schedule_explorer`.
+    Two panels: the rate :math:`\\gamma_t` against the step, as a fraction of
+    the peak (given in the title), and the loss gap :math:`f(\\theta_t) - f^\\star`
+    of the run it drives, beside the run at the constant peak rate (grey, the
+    same minibatches). See :func:`schedule_explorer`.
+
+    Redrawn by blitting, like :class:`TrajectoryCanvas`: the axes, ticks and
+    legend are a cached background, redrawn only when the loss axis needs
+    other decades; the curves and the titles are drawn over it.
 
     Attributes:
         widget: the ``ipywidgets`` box to display.
@@ -620,7 +626,14 @@ class ScheduleExplorer:
         (self.reference_line,) = self.ax_loss.plot([], [], color="#999999", linewidth=1,
                                                    label="constant peak rate")
         (self.loss_line,) = self.ax_loss.plot([], [], color=PALETTE[0], label="schedule")
-        self.ax_lr.set(xlabel="step $t$", ylabel=r"learning rate $\gamma_t$", xlim=(0, self.steps))
+        self.ax_lr.set(xlabel="step $t$", ylabel=r"$\gamma_t$ / peak", xlim=(0, self.steps), ylim=(0, 1.08))
+        # titles as texts over the cached background, in the room that blank titles reserve
+        self.titles = [ax.text(0.5, 1.01, "", transform=ax.transAxes, ha="center", va="bottom",
+                               fontsize=rcParams["axes.titlesize"]) for ax in (self.ax_lr, self.ax_loss)]
+        for ax in (self.ax_lr, self.ax_loss):
+            ax.set_title(" ")
+        self.dynamic = (self.lr_line, self.reference_line, self.loss_line, *self.titles)
+        self._background, self._loss_limits = None, None
         self.ax_loss.set(xlabel="step $t$", ylabel=r"$f(\theta_t) - f^\star$", yscale="log",
                          xlim=(0, self.steps))
         plain_log_axis(self.ax_loss.yaxis)
@@ -641,8 +654,7 @@ class ScheduleExplorer:
                           layout=w.Layout(min_width="320px"))
         self.widget = w.VBox([w.HBox([controls, self.image], layout=w.Layout(flex_flow="row wrap")),
                               self.description])
-        self.redraw()                                  # laid out once, by the constrained layout,
-        self.fig.set_layout_engine("none")             # then the axes stay put: a redraw is 5x faster
+        self.redraw()
 
     def schedule(self):
         """The schedule the controls describe (:func:`make_schedule`)."""
@@ -662,27 +674,36 @@ class ScheduleExplorer:
         """Recompute both runs and redraw the two panels into the image."""
         rates, traj, reference = self.compute()
         t = np.arange(self.steps + 1)
-        self.lr_line.set_data(np.arange(self.steps), rates)
-        self.ax_lr.set_ylim(0, 1.08 * max(rates.max(), 1e-12))
+        self.lr_line.set_data(np.arange(self.steps), rates / self.lr.value)
         gaps = []
         for line, trajectory in ((self.loss_line, traj), (self.reference_line, reference)):
             gap = np.maximum(trajectory.values - self.min_value, 1e-16)
             line.set_data(t, gap)
-            gaps.append(gap[np.isfinite(gap)])
-        # a diverging run is cut off at 1e100 (the description says it diverged), so that the
-        # axis limits stay finite
-        finite = np.minimum(np.concatenate(gaps), 1e100)
-        self.ax_loss.set_ylim(10.0 ** np.floor(np.log10(finite.min())),
-                              10.0 ** (np.ceil(np.log10(finite.max())) + 0.2))
-        self.ax_lr.set_title(f"{self.kind.value}, peak {self.lr.value:.3g}")
+            gaps.append(gap)
+        self.titles[0].set_text(f"{self.kind.value}, peak {self.lr.value:.3g}")
 
         def said(trajectory):
             if trajectory.diverged_at >= 0:
                 return f"diverged at step {int(trajectory.diverged_at)}"
             return f"{trajectory.values[-1] - self.min_value:.2e}"
 
-        self.ax_loss.set_title(f"after {self.steps} steps: {said(traj)} (constant: {said(reference)})")
-        self.canvas.draw()
+        self.titles[1].set_text(f"after {self.steps} steps: {said(traj)} (constant: {said(reference)})")
+        # whole decades, within [1e-16, 1e16] (a diverging run leaves the axis at the top)
+        limits = TrajectoryCanvas.loss_limits(np.concatenate(gaps))
+        if self._background is None or limits != self._loss_limits:
+            self._loss_limits = limits
+            self.ax_loss.set_ylim(*limits)
+            for artist in self.dynamic:
+                artist.set_visible(False)
+            self.canvas.draw()
+            self.fig.set_layout_engine("none")          # laid out once; then the axes stay put
+            self._background = self.canvas.copy_from_bbox(self.fig.bbox)
+            for artist in self.dynamic:
+                artist.set_visible(True)
+        else:
+            self.canvas.restore_region(self._background)
+        for artist in self.dynamic:
+            artist.axes.draw_artist(artist)
         buffer = io.BytesIO()
         width, height = self.canvas.get_width_height(physical=True)
         PIL.Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba()).save(
@@ -716,7 +737,8 @@ def schedule_explorer(objective=None, *, steps: int = 300, batch_size: int | Non
     A menu picks the schedule (:data:`SCHEDULE_KINDS`, built by
     :func:`make_schedule`) and the optimizer (SGD, SGD with momentum 0.9, Adam);
     sliders set the peak rate, the warm-up length and the final rate as a
-    fraction of the peak. The left panel draws :math:`\gamma_t`, the right one
+    fraction of the peak. The left panel draws :math:`\gamma_t` as a fraction of
+    the peak, the right one
     the loss gap of the run it drives, beside the run at the constant peak rate
     with the same minibatches (grey).
 

@@ -92,7 +92,8 @@ def test_schedule_explorer_draws_the_schedule_and_the_run_it_names():
     ex.lr.value = 0.5
     assert ex.image.value != before
     schedule = widgets.make_schedule("step", 0.5, 40, warmup=ex.warmup.value, final=ex.final.value)
-    np.testing.assert_allclose(ex.lr_line.get_ydata(), [schedule(k) for k in range(40)])
+    np.testing.assert_allclose(ex.lr_line.get_ydata(), [schedule(k) / 0.5 for k in range(40)])
+    assert ex.titles[0].get_text() == "step, peak 0.5"
     expected = optlib.run(optlib.sgd(lr=schedule), ex.objective, np.zeros(ex.objective.dim), 40,
                           batch_size=8, seed=0)
     np.testing.assert_allclose(ex.loss_line.get_ydata(), expected.values - ex.min_value)

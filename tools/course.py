@@ -666,7 +666,9 @@ class Haystack:
     @classmethod
     def from_texts(cls, prose: list[str], code: list[str], images: set | None = None) -> "Haystack":
         words = " ".join(" ".join(w for segment in prose_segments(t) for w in segment) for t in prose)
-        return cls(f" {words} ", "".join(_squeeze(c) for c in code), set(images or ()))
+        # a page shows its code as text too (from_html reads both), so code is also words
+        code_words = " ".join(" ".join(_words(c)) for c in code)
+        return cls(f" {words} {code_words} ", "".join(_squeeze(c) for c in code), set(images or ()))
 
     @classmethod
     def from_html(cls, pages: list[str], images: set | None = None) -> "Haystack":

@@ -502,19 +502,11 @@ class MLPClassifier:
         grads = [np.broadcast_to(g, batch + g.shape[len(g.shape) - len(s):]) for g, s in zip(grads, self.shapes)]
         return loss, np.concatenate([g.reshape(batch + (-1,)) for g in grads], axis=-1)
 
-    def value(self, theta) -> np.ndarray:
-        theta = np.asarray(theta, dtype=float)
-        loss, _ = self._loss_and_grad(theta, self.X, self.y)
-        return loss + 0.5 * self.l2 * np.sum(theta * theta, axis=-1)
-
-    def grad(self, theta) -> np.ndarray:
-        theta = np.asarray(theta, dtype=float)
-        return self._loss_and_grad(theta, self.X, self.y)[1] + self.l2 * theta
-
-    def minibatch_grad(self, theta, indices) -> np.ndarray:
-        """The gradient of the loss (penalty included) on the examples ``indices`` (shape ``(..., b)``)."""
-        theta = np.asarray(theta, dtype=float)
-        return self._loss_and_grad(theta, self.X[indices], self.y[indices])[1] + self.l2 * theta
+    # the penalised loss and its gradients: the same as the softmax regression's, around this
+    # class's own _loss_and_grad
+    value = SoftmaxRegression.value
+    grad = SoftmaxRegression.grad
+    minibatch_grad = SoftmaxRegression.minibatch_grad
 
     def predict(self, theta) -> np.ndarray:
         """The most probable class of each example."""

@@ -37,6 +37,20 @@ from .plotting import (CONTOUR_COLOR, MINIMUM_STYLE, PALETTE, contour_levels, di
 from .running import run
 
 
+
+def canvas_png(canvas, colors: int | None = None) -> bytes:
+    """The PNG of what an Agg canvas holds: fast to encode (live redraws), or, with ``colors``,
+    reduced to that many colours and compressed hard (frames stored in a page)."""
+    buffer = io.BytesIO()
+    width, height = canvas.get_width_height(physical=True)
+    image = PIL.Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba())
+    if colors:
+        image.convert("RGB").quantize(colors=colors, method=PIL.Image.Quantize.MEDIANCUT).save(
+            buffer, format="png", optimize=True)
+    else:
+        image.save(buffer, format="png", compress_level=1)
+    return buffer.getvalue()
+
 class TrajectoryCanvas:
     """A path-on-contours panel and a loss panel, redrawn fast by blitting.
 
@@ -126,15 +140,7 @@ class TrajectoryCanvas:
             self.canvas.restore_region(self._background)
         for artist in self.dynamic:
             artist.axes.draw_artist(artist)
-        buffer = io.BytesIO()
-        width, height = self.canvas.get_width_height(physical=True)
-        image = PIL.Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba())
-        if colors:
-            image.convert("RGB").quantize(colors=colors, method=PIL.Image.Quantize.MEDIANCUT).save(
-                buffer, format="png", optimize=True)
-        else:
-            image.save(buffer, format="png", compress_level=1)
-        return buffer.getvalue()
+        return canvas_png(self.canvas, colors)
 
 
 @dataclass(frozen=True)
@@ -481,11 +487,7 @@ class MomentumEigenExplorer:
         self.canvas.restore_region(self._background)
         for artist in self._dynamic:
             self.fig.draw_artist(artist)
-        width, height = self.canvas.get_width_height(physical=True)
-        buffer = io.BytesIO()
-        PIL.Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba()).save(
-            buffer, format="png", compress_level=1)
-        self.image.value = buffer.getvalue()
+        self.image.value = canvas_png(self.canvas)
         self.description.value = html.escape(self.describe())
 
     def _repr_mimebundle_(self, **kwargs):
@@ -704,11 +706,7 @@ class ScheduleExplorer:
             self.canvas.restore_region(self._background)
         for artist in self.dynamic:
             artist.axes.draw_artist(artist)
-        buffer = io.BytesIO()
-        width, height = self.canvas.get_width_height(physical=True)
-        PIL.Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba()).save(
-            buffer, format="png", compress_level=1)
-        self.image.value = buffer.getvalue()
+        self.image.value = canvas_png(self.canvas)
         self.description.value = html.escape(
             f"{self.optimizer.value} with a {self.kind.value} schedule peaking at {self.lr.value:.3g}: "
             f"the loss gap after {self.steps} steps is {said(traj)}; at the constant rate "

@@ -10,6 +10,18 @@ JB     := $(BIN)/jupyter-book
 # OpenBLAS would start two threads in each, and four threads fighting over two cores made matrix
 # products many times slower. One thread per kernel (set OPENBLAS_NUM_THREADS to override).
 export OPENBLAS_NUM_THREADS ?= 1
+# The committed outputs and figure baselines are compared digit for digit, so every machine that
+# runs the chapters must take the same numerical code paths: CPUs differ in the kernels libraries
+# pick for them (AVX-512 on some Intel machines, AVX2 on AMD ones), and the last bits those kernels
+# round differently grow, in a chaotic run, into different printed digits. These pin the common
+# AVX2 paths: OpenBLAS's Haswell kernels, numpy without its AVX-512 loops (its float64 power, exp
+# and log then call the C library, as on AVX2 machines), and PyTorch's, MKL's and oneDNN's AVX2 code.
+export OPENBLAS_CORETYPE ?= Haswell
+export NPY_DISABLE_CPU_FEATURES ?= X86_V4 AVX512_ICL AVX512_SPR
+export ATEN_CPU_CAPABILITY ?= avx2
+export MKL_CBWR ?= AVX2
+export ONEDNN_MAX_CPU_ISA ?= AVX2
+export OMP_NUM_THREADS ?= 1
 NBVAL  := --nbval --nbval-sanitize-with tools/nbval_sanitize.cfg --nbval-current-env -n 2 --dist loadfile
 
 .PHONY: help book pdf test unit nbval build-strict student site chromium environments notebooks figures \

@@ -14,7 +14,9 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+import functools
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -98,6 +100,145 @@ def _format(array) -> str:
     return np.array2string(np.asarray(array), precision=6, separator=", ", suppress_small=False)
 
 
+def _settings(hyperparameters: dict) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in hyperparameters.items())
+
+
+def _quadratic_3d():
+    """The default problem of the checks: a 3-D quadratic with distinct curvatures, and its start."""
+    return (quadratic(np.diag([0.5, 1.0, 2.0]), minimum=np.array([1.0, -2.0, 0.5])),
+            np.array([3.0, 1.0, -1.5]))
+
+
+@dataclass(frozen=True)
+class _ReferenceStep:
+    """Step t of a reference run, as :func:`_compare_steps` feeds it to the student: from θ_{t-1}
+    (``theta``) with the gradient g_t, the reference reaches θ_t (``expected``)."""
+
+    t: int
+    theta: np.ndarray
+    grad: np.ndarray
+    expected: np.ndarray
+    inputs: tuple = ()                  # the arrays the student receives, if not (θ_{t-1}, g_t)
+    args: tuple = ()                    # its positional arguments after them (and after the state)
+    before: object = None               # what the check keeps of the reference state before the step
+    after: object = None                # ... and after it
+    batch: np.ndarray | None = None     # the indices of the minibatch, for minibatch SGD
+
+    def context(self, kind, hyperparameters: dict, got: np.ndarray, **fields):
+        """The hint context of class ``kind`` (a :class:`StepContext`) for a student's ``got``."""
+        return kind(self.t, self.theta, self.grad, hyperparameters, self.expected, got, **fields)
+
+
+def _optimizer_steps(opt, objective, x0, steps: int):
+    """The first ``steps`` steps of ``opt`` from ``x0`` on ``objective``, as :class:`_ReferenceStep`
+    s whose ``before`` and ``after`` are the optimizer's states before and after the step."""
+    theta = np.asarray(x0, dtype=float)
+    state = opt.init(theta)
+    for t in range(1, steps + 1):
+        grad = objective.grad(theta)
+        updates, after = opt.update(grad, state, theta)
+        expected = theta + updates
+        yield _ReferenceStep(t, theta, grad, expected, before=state, after=after)
+        theta, state = expected, after
+
+
+def _first_hint(hints, context, *, quiet: bool = False) -> str:
+    """The first of ``hints`` that recognises the mistake in ``context``, else the generic advice.
+    Every hint runs; ``quiet`` silences numpy's floating-point warnings while they do."""
+    with np.errstate(all="ignore") if quiet else contextlib.nullcontext():
+        found = [h(context) for h in hints]
+    return next((h for h in found if h), "compare your formula with the algorithm box, "
+                "term by term, at this step.")
+
+
+def _compare_steps(student_step: Callable, reference_steps, *, name: str, steps: int, tolerance: float,
+                   stateful: bool, keywords: dict, hint: Callable, describe: Callable) -> None:
+    """The loop every step check shares: feed ``student_step`` the reference steps one by one,
+    each from the reference iterate θ_{t-1} (so an error does not snowball), and
+    raise :class:`CheckFailed` at the first step that raises, modifies its
+    inputs, returns something else than a θ of the right shape, or a θ_t that
+    differs from the reference by more than ``tolerance`` (relative and absolute).
+
+    Args:
+        student_step: called on copies of ``step.inputs`` (θ_{t-1} and g_t by
+            default), then, if ``stateful``, on the state it returned the step
+            before (``None`` at first), then on ``step.args`` and ``keywords``.
+            It returns θ_t, or ``(θ_t, new state)`` if ``stateful``.
+        reference_steps: the :class:`_ReferenceStep` s 1 to ``steps`` (a generator).
+        name: what is being checked, the start of every message.
+        steps, tolerance: for the comparison and the messages.
+        stateful: the call convention; the messages then speak of ``theta or
+            grad`` and ``new_theta`` rather than ``its inputs`` and the result.
+        hint: ``(the reference steps so far, got) -> str``, the hint for a wrong θ_t.
+        describe: ``reference step -> str``, the rest of the message's line
+            ``from θ_{t-1} = ...,``: the gradient, the reference state, the settings.
+    """
+    inputs_name, value_name, shape_name = (("theta or grad", "new_theta = ", "new_theta of shape") if stateful
+                                           else ("its inputs", "", "shape"))
+    student_state, taken = None, []
+    for step in reference_steps:
+        t = step.t
+        taken.append(step)
+        inputs = step.inputs or (step.theta, step.grad)
+        given = tuple(array.copy() for array in inputs)
+        state = (student_state,) if stateful else ()
+        try:
+            returned = student_step(*given, *state, *step.args, **keywords)
+        except Exception as error:
+            raise CheckFailed(f"{name}: step {t} raised {type(error).__name__}: {error}") from error
+        if not all(np.array_equal(a, b) for a, b in zip(given, inputs)):
+            raise CheckFailed(f"{name}: step {t} modified {inputs_name} in place; "
+                              "compute a new array instead (theta - ... rather than theta -= ...).")
+        if stateful:
+            if not isinstance(returned, tuple) or len(returned) != 2:
+                raise CheckFailed(f"{name}: step {t} returned {type(returned).__name__}; "
+                                  "return a pair (new_theta, new_state)")
+            returned, student_state = returned
+        try:
+            got = np.asarray(returned, dtype=float)
+        except (TypeError, ValueError):
+            raise CheckFailed(f"{name}: step {t} returned {value_name}{returned!r}, "
+                              "not an array of numbers") from None
+        if got.shape != step.expected.shape:
+            raise CheckFailed(f"{name}: step {t} returned {shape_name} {got.shape}; "
+                              f"expected {step.expected.shape} (the shape of theta)")
+        wrong = ~np.isclose(got, step.expected, rtol=tolerance, atol=tolerance)
+        if wrong.any():
+            i = tuple(int(k) for k in np.argwhere(wrong)[0])
+            raise CheckFailed(
+                f"{name}: step {t} of {steps} differs at coordinate {i}.\n"
+                f"  expected θ_{t}{list(i)} = {float(step.expected[i]):.10g}\n"
+                f"  got      θ_{t}{list(i)} = {float(got[i]):.10g}\n"
+                f"  from θ_{t - 1} = {_format(step.theta)}, {describe(step)}\n"
+                f"Hint: {hint(taken, got)}")
+
+
+def _compare_moment_steps(student_step: Callable, opt, hyperparameters: dict, *, name: str,
+                          moments: tuple, context, hints, steps: int, tolerance: float) -> None:
+    """:func:`_compare_steps` for a stateful step with two moments, such as Adam's ``("m", "v")``:
+    ``opt`` runs on the 3-D quadratic, the hints receive a ``context`` with the
+    gradients so far and the reference moments before the step (``m_before``,
+    ``v_before``), and the message prints those moments."""
+    objective, x0 = _quadratic_3d()
+    settings = _settings(hyperparameters)
+
+    def hint(taken, got):
+        step = taken[-1]
+        before = {f"{moment}_before": getattr(step.before[1], moment) for moment in moments}
+        return _first_hint(hints, step.context(context, hyperparameters, got,
+                                               grads=np.array([s.grad for s in taken]), **before),
+                           quiet=True)
+
+    def describe(step):
+        before = ", ".join(f"{moment}_{step.t - 1} = {_format(getattr(step.before[1], moment))}"
+                           for moment in moments)
+        return f"g_{step.t} = {_format(step.grad)},\n  {before}, {settings}"
+
+    _compare_steps(student_step, _optimizer_steps(opt, objective, x0, steps), name=name, steps=steps,
+                   tolerance=tolerance, stateful=True, keywords=hyperparameters, hint=hint, describe=describe)
+
+
 def check_step_function(student_step: Callable, reference, hyperparameters: dict, *,
                         name: str, objective=None, x0=None, steps: int = 12,
                         hints=GENERIC_HINTS, tolerance: float = 1e-12) -> CheckPassed:
@@ -124,42 +265,15 @@ def check_step_function(student_step: Callable, reference, hyperparameters: dict
         CheckFailed: with the step, coordinate, expected and obtained values, and a hint.
     """
     if objective is None:
-        objective = quadratic(np.diag([0.5, 1.0, 2.0]), minimum=np.array([1.0, -2.0, 0.5]))
-        x0 = np.array([3.0, 1.0, -1.5])
+        objective, x0 = _quadratic_3d()
     reference_run = run(reference(**hyperparameters), objective, x0, steps)
-    settings = ", ".join(f"{k}={v!r}" for k, v in hyperparameters.items())
-    for t in range(1, steps + 1):
-        theta = reference_run.params[t - 1]
-        grad = objective.grad(theta)
-        expected = reference_run.params[t]
-        given_theta, given_grad = theta.copy(), grad.copy()
-        try:
-            got = student_step(given_theta, given_grad, **hyperparameters)
-        except Exception as error:
-            raise CheckFailed(f"{name}: step {t} raised {type(error).__name__}: {error}") from error
-        if not np.array_equal(given_theta, theta) or not np.array_equal(given_grad, grad):
-            raise CheckFailed(f"{name}: step {t} modified its inputs in place; "
-                              "compute a new array instead (theta - ... rather than theta -= ...).")
-        try:
-            got = np.asarray(got, dtype=float)
-        except (TypeError, ValueError):
-            raise CheckFailed(f"{name}: step {t} returned {got!r}, not an array of numbers") from None
-        if got.shape != expected.shape:
-            raise CheckFailed(f"{name}: step {t} returned shape {got.shape}; expected {expected.shape} "
-                              "(the shape of theta)")
-        wrong = ~np.isclose(got, expected, rtol=tolerance, atol=tolerance)
-        if wrong.any():
-            i = tuple(int(k) for k in np.argwhere(wrong)[0])
-            context = StepContext(t, theta, grad, hyperparameters, expected, got)
-            found = [h(context) for h in hints]
-            hint = next((h for h in found if h), "compare your formula with the algorithm box, "
-                        "term by term, at this step.")
-            raise CheckFailed(
-                f"{name}: step {t} of {steps} differs at coordinate {i}.\n"
-                f"  expected θ_{t}{list(i)} = {float(expected[i]):.10g}\n"
-                f"  got      θ_{t}{list(i)} = {float(got[i]):.10g}\n"
-                f"  from θ_{t - 1} = {_format(theta)}, g = {_format(grad)}, {settings}\n"
-                f"Hint: {hint}")
+    settings = _settings(hyperparameters)
+    reference_steps = (_ReferenceStep(t, theta, objective.grad(theta), reference_run.params[t])
+                       for t, theta in enumerate(reference_run.params[:steps], start=1))
+    _compare_steps(
+        student_step, reference_steps, name=name, steps=steps, tolerance=tolerance, stateful=False,
+        keywords=hyperparameters, describe=lambda step: f"g = {_format(step.grad)}, {settings}",
+        hint=lambda taken, got: _first_hint(hints, taken[-1].context(StepContext, hyperparameters, got)))
     return CheckPassed(f"✓ {name}: {steps} steps agree with optlib.{reference.__name__}({settings}) "
                        f"to {tolerance:g}.")
 
@@ -281,54 +395,27 @@ def check_buffered_step_function(student_step: Callable, reference, hyperparamet
         CheckFailed: with the step, coordinate, expected and obtained values, and a hint.
     """
     if objective is None:
-        objective = quadratic(np.diag([0.5, 1.0, 2.0]), minimum=np.array([1.0, -2.0, 0.5]))
-        x0 = np.array([3.0, 1.0, -1.5])
+        objective, x0 = _quadratic_3d()
     opt = reference(**hyperparameters)
-    theta = np.asarray(x0, dtype=float)
-    ref_state = opt.init(theta)
-    b_before = np.zeros_like(theta)
-    student_state = None
-    settings = ", ".join(f"{k}={v!r}" for k, v in hyperparameters.items())
-    for t in range(1, steps + 1):
-        grad = objective.grad(theta)
-        updates, ref_state = opt.update(grad, ref_state, theta)
-        expected, b_after = theta + updates, np.asarray(buffer(ref_state), dtype=float)
-        given_theta, given_grad = theta.copy(), grad.copy()
-        try:
-            returned = student_step(given_theta, given_grad, student_state, **hyperparameters)
-        except Exception as error:
-            raise CheckFailed(f"{name}: step {t} raised {type(error).__name__}: {error}") from error
-        if not np.array_equal(given_theta, theta) or not np.array_equal(given_grad, grad):
-            raise CheckFailed(f"{name}: step {t} modified theta or grad in place; "
-                              "compute a new array instead (theta - ... rather than theta -= ...).")
-        if not isinstance(returned, tuple) or len(returned) != 2:
-            raise CheckFailed(f"{name}: step {t} returned {type(returned).__name__}; "
-                              "return a pair (new_theta, new_state)")
-        got, student_state = returned
-        try:
-            got = np.asarray(got, dtype=float)
-        except (TypeError, ValueError):
-            raise CheckFailed(f"{name}: step {t} returned new_theta = {got!r}, "
-                              "not an array of numbers") from None
-        if got.shape != expected.shape:
-            raise CheckFailed(f"{name}: step {t} returned new_theta of shape {got.shape}; "
-                              f"expected {expected.shape} (the shape of theta)")
-        wrong = ~np.isclose(got, expected, rtol=tolerance, atol=tolerance)
-        if wrong.any():
-            i = tuple(int(k) for k in np.argwhere(wrong)[0])
-            context = BufferedStepContext(t, theta, grad, hyperparameters, expected, got,
-                                          b_before=b_before, b_after=b_after)
-            found = [h(context) for h in hints]
-            hint = next((h for h in found if h), "compare your formula with the algorithm box, "
-                        "term by term, at this step.")
-            raise CheckFailed(
-                f"{name}: step {t} of {steps} differs at coordinate {i}.\n"
-                f"  expected θ_{t}{list(i)} = {float(expected[i]):.10g}\n"
-                f"  got      θ_{t}{list(i)} = {float(got[i]):.10g}\n"
-                f"  from θ_{t - 1} = {_format(theta)}, g = {_format(grad)}, "
-                f"b_{t - 1} = {_format(b_before)}, {settings}\n"
-                f"Hint: {hint}")
-        theta, b_before = expected, b_after
+    settings = _settings(hyperparameters)
+
+    def buffered_steps():
+        b_before = np.zeros_like(np.asarray(x0, dtype=float))
+        for step in _optimizer_steps(opt, objective, x0, steps):
+            b_after = np.asarray(buffer(step.after), dtype=float)
+            yield replace(step, before=b_before, after=b_after)
+            b_before = b_after
+
+    def hint(taken, got):
+        step = taken[-1]
+        return _first_hint(hints, step.context(BufferedStepContext, hyperparameters, got,
+                                               b_before=step.before, b_after=step.after))
+
+    def describe(step):
+        return f"g = {_format(step.grad)}, b_{step.t - 1} = {_format(step.before)}, {settings}"
+
+    _compare_steps(student_step, buffered_steps(), name=name, steps=steps, tolerance=tolerance,
+                   stateful=True, keywords=hyperparameters, hint=hint, describe=describe)
     label = reference_label or f"optlib.{reference.__name__}({settings})"
     return CheckPassed(f"✓ {name}: {steps} steps agree with {label} to {tolerance:g}.")
 
@@ -550,45 +637,28 @@ def check_sgd_minibatch_step(sgd_minibatch_step: Callable, lr: float = 0.1, batc
     x0 = problem.start if getattr(problem, "start", None) is not None else np.zeros(problem.dim)
     reference_run = run(sgd(lr=lr), problem, x0, steps, batch_size=batch_size, seed=seed)
     batches = Minibatches(problem.n, batch_size, seed=seed)     # the same draws, replayed
-    name = "minibatch SGD"
-    settings = f"lr={lr!r}"
-    hyperparameters = {"lr": lr}
-    for t in range(1, steps + 1):
-        indices = batches.next()
-        theta, expected = reference_run.params[t - 1], reference_run.params[t]
-        X_batch, y_batch = problem.X[indices], problem.y[indices]
-        given = (theta.copy(), X_batch.copy(), y_batch.copy())
-        try:
-            got = sgd_minibatch_step(*given, lr)
-        except Exception as error:
-            raise CheckFailed(f"{name}: step {t} raised {type(error).__name__}: {error}") from error
-        if not all(np.array_equal(a, b) for a, b in zip(given, (theta, X_batch, y_batch))):
-            raise CheckFailed(f"{name}: step {t} modified its inputs in place; "
-                              "compute a new array instead (theta - ... rather than theta -= ...).")
-        try:
-            got = np.asarray(got, dtype=float)
-        except (TypeError, ValueError):
-            raise CheckFailed(f"{name}: step {t} returned {got!r}, not an array of numbers") from None
-        if got.shape != expected.shape:
-            raise CheckFailed(f"{name}: step {t} returned shape {got.shape}; expected {expected.shape} "
-                              "(the shape of theta)")
-        wrong = ~np.isclose(got, expected, rtol=tolerance, atol=tolerance)
-        if wrong.any():
-            i = tuple(int(k) for k in np.argwhere(wrong)[0])
-            grad = problem.minibatch_grad(theta, indices)
-            context = MinibatchStepContext(t, theta, grad, hyperparameters, expected, got,
-                                           batch_size=batch_size, n=problem.n, features=problem.dim,
-                                           full_grad=problem.grad(theta))
-            hint = next((h for h in (hint(context) for hint in MINIBATCH_HINTS) if h),
-                        "compare your formula with the algorithm box, term by term, at this step.")
-            raise CheckFailed(
-                f"{name}: step {t} of {steps} differs at coordinate {i}.\n"
-                f"  expected θ_{t}{list(i)} = {float(expected[i]):.10g}\n"
-                f"  got      θ_{t}{list(i)} = {float(got[i]):.10g}\n"
-                f"  from θ_{t - 1} = {_format(theta)}, a minibatch of b = {batch_size} examples "
-                f"{indices.tolist()}, minibatch gradient g = {_format(grad)}, {settings}\n"
-                f"Hint: {hint}")
-    return CheckPassed(f"✓ {name}: {steps} steps agree with optlib.run(optlib.sgd({settings}), "
+
+    def minibatch_steps():
+        for t in range(1, steps + 1):
+            indices = batches.next()
+            theta = reference_run.params[t - 1]
+            yield _ReferenceStep(t, theta, problem.minibatch_grad(theta, indices), reference_run.params[t],
+                                 inputs=(theta, problem.X[indices], problem.y[indices]), args=(lr,),
+                                 batch=indices)
+
+    def hint(taken, got):
+        step = taken[-1]
+        return _first_hint(MINIBATCH_HINTS, step.context(
+            MinibatchStepContext, {"lr": lr}, got, batch_size=batch_size, n=problem.n,
+            features=problem.dim, full_grad=problem.grad(step.theta)))
+
+    def describe(step):
+        return (f"a minibatch of b = {batch_size} examples {step.batch.tolist()}, "
+                f"minibatch gradient g = {_format(step.grad)}, lr={lr!r}")
+
+    _compare_steps(sgd_minibatch_step, minibatch_steps(), name="minibatch SGD", steps=steps,
+                   tolerance=tolerance, stateful=False, keywords={}, hint=hint, describe=describe)
+    return CheckPassed(f"✓ minibatch SGD: {steps} steps agree with optlib.run(optlib.sgd(lr={lr!r}), "
                        f"batch_size={batch_size}, seed={seed}) to {tolerance:g}.")
 
 
@@ -966,58 +1036,11 @@ def check_adamax_step(adamax_step: Callable, lr: float = 0.05, beta1: float = 0.
     """
     from .optimizers import adamax
 
-    name = "Adamax"
-    hyperparameters = {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps}
-    settings = ", ".join(f"{k}={v!r}" for k, v in hyperparameters.items())
-    objective = quadratic(np.diag([0.5, 1.0, 2.0]), minimum=np.array([1.0, -2.0, 0.5]))
-    opt = adamax(lr=lr, betas=(beta1, beta2), eps=eps)
-    theta = np.array([3.0, 1.0, -1.5])
-    ref_state = opt.init(theta)
-    student_state, grads = None, []
-    for t in range(1, steps + 1):
-        grad = objective.grad(theta)
-        grads.append(grad)
-        m_before, u_before = ref_state[1].m, ref_state[1].u
-        updates, ref_state = opt.update(grad, ref_state, theta)
-        expected = theta + updates
-        given_theta, given_grad = theta.copy(), grad.copy()
-        try:
-            returned = adamax_step(given_theta, given_grad, student_state, **hyperparameters)
-        except Exception as error:
-            raise CheckFailed(f"{name}: step {t} raised {type(error).__name__}: {error}") from error
-        if not np.array_equal(given_theta, theta) or not np.array_equal(given_grad, grad):
-            raise CheckFailed(f"{name}: step {t} modified theta or grad in place; "
-                              "compute a new array instead (theta - ... rather than theta -= ...).")
-        if not isinstance(returned, tuple) or len(returned) != 2:
-            raise CheckFailed(f"{name}: step {t} returned {type(returned).__name__}; "
-                              "return a pair (new_theta, new_state)")
-        got, student_state = returned
-        try:
-            got = np.asarray(got, dtype=float)
-        except (TypeError, ValueError):
-            raise CheckFailed(f"{name}: step {t} returned new_theta = {got!r}, "
-                              "not an array of numbers") from None
-        if got.shape != expected.shape:
-            raise CheckFailed(f"{name}: step {t} returned new_theta of shape {got.shape}; "
-                              f"expected {expected.shape} (the shape of theta)")
-        wrong = ~np.isclose(got, expected, rtol=tolerance, atol=tolerance)
-        if wrong.any():
-            i = tuple(int(k) for k in np.argwhere(wrong)[0])
-            context = AdamaxStepContext(t, theta, grad, hyperparameters, expected, got,
-                                        grads=np.array(grads), m_before=m_before, u_before=u_before)
-            with np.errstate(all="ignore"):
-                found = [h(context) for h in ADAMAX_HINTS]
-            hint = next((h for h in found if h), "compare your formula with the algorithm box, "
-                        "term by term, at this step.")
-            raise CheckFailed(
-                f"{name}: step {t} of {steps} differs at coordinate {i}.\n"
-                f"  expected θ_{t}{list(i)} = {float(expected[i]):.10g}\n"
-                f"  got      θ_{t}{list(i)} = {float(got[i]):.10g}\n"
-                f"  from θ_{t - 1} = {_format(theta)}, g_{t} = {_format(grad)},\n"
-                f"  m_{t - 1} = {_format(m_before)}, u_{t - 1} = {_format(u_before)}, {settings}\n"
-                f"Hint: {hint}")
-        theta = expected
-    return CheckPassed(f"✓ {name}: {steps} steps agree with optlib.adamax(lr={lr!r}, "
+    _compare_moment_steps(adamax_step, adamax(lr=lr, betas=(beta1, beta2), eps=eps),
+                          {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps}, name="Adamax",
+                          moments=("m", "u"), context=AdamaxStepContext, hints=ADAMAX_HINTS, steps=steps,
+                          tolerance=tolerance)
+    return CheckPassed(f"✓ Adamax: {steps} steps agree with optlib.adamax(lr={lr!r}, "
                        f"betas=({beta1!r}, {beta2!r}), eps={eps!r}) to {tolerance:g}.")
 
 
@@ -1222,58 +1245,10 @@ def check_adam_step(adam_step: Callable, lr: float = 0.05, betas=(0.9, 0.999), e
     """
     from .optimizers import adam
 
-    name = "Adam"
-    hyperparameters = {"lr": lr, "betas": tuple(betas), "eps": eps}
-    settings = ", ".join(f"{k}={v!r}" for k, v in hyperparameters.items())
-    objective = quadratic(np.diag([0.5, 1.0, 2.0]), minimum=np.array([1.0, -2.0, 0.5]))
-    opt = adam(lr=lr, betas=tuple(betas), eps=eps)
-    theta = np.array([3.0, 1.0, -1.5])
-    ref_state = opt.init(theta)
-    student_state, grads = None, []
-    for t in range(1, steps + 1):
-        grad = objective.grad(theta)
-        grads.append(grad)
-        m_before, v_before = ref_state[1].m, ref_state[1].v
-        updates, ref_state = opt.update(grad, ref_state, theta)
-        expected = theta + updates
-        given_theta, given_grad = theta.copy(), grad.copy()
-        try:
-            returned = adam_step(given_theta, given_grad, student_state, **hyperparameters)
-        except Exception as error:
-            raise CheckFailed(f"{name}: step {t} raised {type(error).__name__}: {error}") from error
-        if not np.array_equal(given_theta, theta) or not np.array_equal(given_grad, grad):
-            raise CheckFailed(f"{name}: step {t} modified theta or grad in place; "
-                              "compute a new array instead (theta - ... rather than theta -= ...).")
-        if not isinstance(returned, tuple) or len(returned) != 2:
-            raise CheckFailed(f"{name}: step {t} returned {type(returned).__name__}; "
-                              "return a pair (new_theta, new_state)")
-        got, student_state = returned
-        try:
-            got = np.asarray(got, dtype=float)
-        except (TypeError, ValueError):
-            raise CheckFailed(f"{name}: step {t} returned new_theta = {got!r}, "
-                              "not an array of numbers") from None
-        if got.shape != expected.shape:
-            raise CheckFailed(f"{name}: step {t} returned new_theta of shape {got.shape}; "
-                              f"expected {expected.shape} (the shape of theta)")
-        wrong = ~np.isclose(got, expected, rtol=tolerance, atol=tolerance)
-        if wrong.any():
-            i = tuple(int(k) for k in np.argwhere(wrong)[0])
-            context = AdamStepContext(t, theta, grad, hyperparameters, expected, got,
-                                      grads=np.array(grads), m_before=m_before, v_before=v_before)
-            with np.errstate(all="ignore"):
-                found = [h(context) for h in ADAM_HINTS]
-            hint = next((h for h in found if h), "compare your formula with the algorithm box, "
-                        "term by term, at this step.")
-            raise CheckFailed(
-                f"{name}: step {t} of {steps} differs at coordinate {i}.\n"
-                f"  expected θ_{t}{list(i)} = {float(expected[i]):.10g}\n"
-                f"  got      θ_{t}{list(i)} = {float(got[i]):.10g}\n"
-                f"  from θ_{t - 1} = {_format(theta)}, g_{t} = {_format(grad)},\n"
-                f"  m_{t - 1} = {_format(m_before)}, v_{t - 1} = {_format(v_before)}, {settings}\n"
-                f"Hint: {hint}")
-        theta = expected
-    return CheckPassed(f"✓ {name}: {steps} steps agree with optlib.adam(lr={lr!r}, "
+    _compare_moment_steps(adam_step, adam(lr=lr, betas=tuple(betas), eps=eps),
+                          {"lr": lr, "betas": tuple(betas), "eps": eps}, name="Adam", moments=("m", "v"),
+                          context=AdamStepContext, hints=ADAM_HINTS, steps=steps, tolerance=tolerance)
+    return CheckPassed(f"✓ Adam: {steps} steps agree with optlib.adam(lr={lr!r}, "
                        f"betas={tuple(betas)!r}, eps={eps!r}) to {tolerance:g}.")
 
 
@@ -1469,58 +1444,11 @@ def check_adadelta_step(adadelta_step: Callable, lr: float = 0.5, rho: float = 0
     """
     from .optimizers import adadelta
 
-    name = "Adadelta"
     hyperparameters = {"lr": lr, "rho": rho, "eps": eps}
-    settings = ", ".join(f"{k}={v!r}" for k, v in hyperparameters.items())
-    objective = quadratic(np.diag([0.5, 1.0, 2.0]), minimum=np.array([1.0, -2.0, 0.5]))
-    opt = adadelta(lr=lr, rho=rho, eps=eps)
-    theta = np.array([3.0, 1.0, -1.5])
-    ref_state = opt.init(theta)
-    student_state, grads = None, []
-    for t in range(1, steps + 1):
-        grad = objective.grad(theta)
-        grads.append(grad)
-        v_before, u_before = ref_state[1].v, ref_state[1].u
-        updates, ref_state = opt.update(grad, ref_state, theta)
-        expected = theta + updates
-        given_theta, given_grad = theta.copy(), grad.copy()
-        try:
-            returned = adadelta_step(given_theta, given_grad, student_state, **hyperparameters)
-        except Exception as error:
-            raise CheckFailed(f"{name}: step {t} raised {type(error).__name__}: {error}") from error
-        if not np.array_equal(given_theta, theta) or not np.array_equal(given_grad, grad):
-            raise CheckFailed(f"{name}: step {t} modified theta or grad in place; "
-                              "compute a new array instead (theta - ... rather than theta -= ...).")
-        if not isinstance(returned, tuple) or len(returned) != 2:
-            raise CheckFailed(f"{name}: step {t} returned {type(returned).__name__}; "
-                              "return a pair (new_theta, new_state)")
-        got, student_state = returned
-        try:
-            got = np.asarray(got, dtype=float)
-        except (TypeError, ValueError):
-            raise CheckFailed(f"{name}: step {t} returned new_theta = {got!r}, "
-                              "not an array of numbers") from None
-        if got.shape != expected.shape:
-            raise CheckFailed(f"{name}: step {t} returned new_theta of shape {got.shape}; "
-                              f"expected {expected.shape} (the shape of theta)")
-        wrong = ~np.isclose(got, expected, rtol=tolerance, atol=tolerance)
-        if wrong.any():
-            i = tuple(int(k) for k in np.argwhere(wrong)[0])
-            context = AdadeltaStepContext(t, theta, grad, hyperparameters, expected, got,
-                                          grads=np.array(grads), v_before=v_before, u_before=u_before)
-            with np.errstate(all="ignore"):
-                found = [h(context) for h in ADADELTA_HINTS]
-            hint = next((h for h in found if h), "compare your formula with the algorithm box, "
-                        "term by term, at this step.")
-            raise CheckFailed(
-                f"{name}: step {t} of {steps} differs at coordinate {i}.\n"
-                f"  expected θ_{t}{list(i)} = {float(expected[i]):.10g}\n"
-                f"  got      θ_{t}{list(i)} = {float(got[i]):.10g}\n"
-                f"  from θ_{t - 1} = {_format(theta)}, g_{t} = {_format(grad)},\n"
-                f"  v_{t - 1} = {_format(v_before)}, u_{t - 1} = {_format(u_before)}, {settings}\n"
-                f"Hint: {hint}")
-        theta = expected
-    return CheckPassed(f"✓ {name}: {steps} steps agree with optlib.adadelta({settings}) "
+    _compare_moment_steps(adadelta_step, adadelta(lr=lr, rho=rho, eps=eps), hyperparameters,
+                          name="Adadelta", moments=("v", "u"), context=AdadeltaStepContext,
+                          hints=ADADELTA_HINTS, steps=steps, tolerance=tolerance)
+    return CheckPassed(f"✓ Adadelta: {steps} steps agree with optlib.adadelta({_settings(hyperparameters)}) "
                        f"to {tolerance:g}.")
 
 
@@ -1887,6 +1815,19 @@ _TORCH_SGD_HINTS = {
 }
 
 
+def _torch_sgd_hint(taken, got, config: dict) -> str:
+    """The hint of :func:`check_torch_sgd_step` for a wrong θ_t: the typical mistake whose replay
+    gives ``got`` (and not torch's θ_t), else a generic hint."""
+    step = taken[-1]
+    thetas, grads, lrs = [s.theta for s in taken], [s.grad for s in taken], [s.args[0] for s in taken]
+    with np.errstate(all="ignore"):
+        for mistake, message in _TORCH_SGD_HINTS.items():
+            variant = torch_sgd_replay(thetas, grads, lrs, mistake=mistake, **config)
+            if not np.allclose(variant, step.expected, rtol=1e-9, atol=1e-12) and _close(got, variant):
+                return message
+    return _first_hint(GENERIC_HINTS, step.context(StepContext, {"lr": step.args[0], **config}, got))
+
+
 def check_torch_sgd_step(sgd_step: Callable, lr: float = 0.05, momentum: float = 0.9,
                          dampening: float = 0.5, weight_decay: float = 0.1, steps: int = 12,
                          lr_step_size: int = 4) -> CheckPassed:
@@ -1933,8 +1874,7 @@ def check_torch_sgd_step(sgd_step: Callable, lr: float = 0.05, momentum: float =
     from .optimizers import sgd
     from .schedules import step as step_schedule
 
-    objective = quadratic(np.diag([0.5, 1.0, 2.0]), minimum=np.array([1.0, -2.0, 0.5]))
-    x0 = np.array([3.0, 1.0, -1.5])
+    objective, x0 = _quadratic_3d()
     configurations = [
         dict(momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=False),
         dict(momentum=momentum, dampening=0.0, weight_decay=weight_decay, nesterov=True),
@@ -1943,61 +1883,12 @@ def check_torch_sgd_step(sgd_step: Callable, lr: float = 0.05, momentum: float =
     schedule = step_schedule(lr, step_size=lr_step_size, gamma=0.5)
     tolerance = 1e-12
     for config in configurations:
-        name = "torch.optim.SGD (" + ", ".join(f"{k}={v!r}" for k, v in config.items()) + ")"
-        opt = sgd(lr=schedule, **config)
-        theta = x0.copy()
-        ref_state = opt.init(theta)
-        thetas, grads, lrs = [], [], []
-        student_state = None
-        for t in range(1, steps + 1):
-            grad = objective.grad(theta)
-            lr_t = float(schedule(t - 1))
-            thetas.append(theta)
-            grads.append(grad)
-            lrs.append(lr_t)
-            updates, ref_state = opt.update(grad, ref_state, theta)
-            expected = theta + updates
-            given_theta, given_grad = theta.copy(), grad.copy()
-            try:
-                returned = sgd_step(given_theta, given_grad, student_state, lr_t, **config)
-            except Exception as error:
-                raise CheckFailed(f"{name}: step {t} raised {type(error).__name__}: {error}") from error
-            if not np.array_equal(given_theta, theta) or not np.array_equal(given_grad, grad):
-                raise CheckFailed(f"{name}: step {t} modified theta or grad in place; "
-                                  "compute a new array instead (theta - ... rather than theta -= ...).")
-            if not isinstance(returned, tuple) or len(returned) != 2:
-                raise CheckFailed(f"{name}: step {t} returned {type(returned).__name__}; "
-                                  "return a pair (new_theta, new_state)")
-            got, student_state = returned
-            try:
-                got = np.asarray(got, dtype=float)
-            except (TypeError, ValueError):
-                raise CheckFailed(f"{name}: step {t} returned new_theta = {got!r}, "
-                                  "not an array of numbers") from None
-            if got.shape != expected.shape:
-                raise CheckFailed(f"{name}: step {t} returned new_theta of shape {got.shape}; "
-                                  f"expected {expected.shape} (the shape of theta)")
-            wrong = ~np.isclose(got, expected, rtol=tolerance, atol=tolerance)
-            if wrong.any():
-                i = tuple(int(k) for k in np.argwhere(wrong)[0])
-                hint = None
-                with np.errstate(all="ignore"):
-                    for mistake, message in _TORCH_SGD_HINTS.items():
-                        variant = torch_sgd_replay(thetas, grads, lrs, mistake=mistake, **config)
-                        if not np.allclose(variant, expected, rtol=1e-9, atol=1e-12) and _close(got, variant):
-                            hint = message
-                            break
-                if hint is None:
-                    context = StepContext(t, theta, grad, {"lr": lr_t, **config}, expected, got)
-                    hint = next((h for h in (hc(context) for hc in GENERIC_HINTS) if h),
-                                "compare your formula with the algorithm box, term by term, at this step.")
-                raise CheckFailed(
-                    f"{name}: step {t} of {steps} differs at coordinate {i}.\n"
-                    f"  expected θ_{t}{list(i)} = {float(expected[i]):.10g}\n"
-                    f"  got      θ_{t}{list(i)} = {float(got[i]):.10g}\n"
-                    f"  from θ_{t - 1} = {_format(theta)}, g = {_format(grad)}, lr = {lr_t:g}\n"
-                    f"Hint: {hint}")
-            theta = expected
+        reference_steps = (replace(step, args=(float(schedule(step.t - 1)),))      # the student's lr_t
+                           for step in _optimizer_steps(sgd(lr=schedule, **config), objective, x0, steps))
+        _compare_steps(sgd_step, reference_steps, name=f"torch.optim.SGD ({_settings(config)})", steps=steps,
+                       tolerance=tolerance, stateful=True, keywords=config,
+                       hint=functools.partial(_torch_sgd_hint, config=config),
+                       describe=lambda step: f"g = {_format(step.grad)}, lr = {step.args[0]:g}")
     return CheckPassed(f"✓ torch.optim.SGD: {len(configurations)} configurations × {steps} steps agree "
                        f"with optlib.sgd under StepLR(step_size={lr_step_size}, gamma=0.5) "
                        f"to {tolerance:g}.")
@@ -2302,8 +2193,7 @@ def check_clip_by_global_norm(clip_gradient: Callable, max_norm: float = 2.0, lr
     from .base import chain
     from .transforms import clip_by_global_norm
 
-    objective = quadratic(np.diag([0.5, 1.0, 2.0]), minimum=np.array([1.0, -2.0, 0.5]))
-    x0 = np.array([3.0, 1.0, -1.5])
+    objective, x0 = _quadratic_3d()
     reference_run = run(chain(clip_by_global_norm(max_norm), sgd(lr=lr)), objective, x0, steps)
     clip = clip_by_global_norm(max_norm)
     name = "global-norm clipping"

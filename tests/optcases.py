@@ -28,3 +28,31 @@ def relative_error(a, b) -> float:
     """max |a - b| relative to the scale max |b| (at least the smallest normal)."""
     a, b = np.asarray(a), np.asarray(b)
     return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), np.finfo(float).tiny))
+
+
+def side_by_side(opt, make_torch_optimizer, theta0, grad, steps: int, make_scheduler=None):
+    """The iterates θ_1, ..., θ_steps of ``opt`` and of a torch optimizer, each fed ``grad(θ, t)``
+    at its own iterate (t = 0 for the first update), shape ``(steps, *θ_0.shape)`` each.
+
+    ``make_torch_optimizer([param])`` builds the torch optimizer over one float64
+    parameter; ``make_scheduler(torch_optimizer)``, if given, builds an
+    ``lr_scheduler`` stepped after every update, as the torch docs prescribe.
+    """
+    import torch
+
+    theta = np.array(theta0, dtype=float)
+    state = opt.init(theta)
+    param = torch.nn.Parameter(torch.tensor(theta, dtype=torch.float64))
+    reference = make_torch_optimizer([param])
+    scheduler = make_scheduler(reference) if make_scheduler else None
+    ours, theirs = [], []
+    for t in range(steps):
+        updates, state = opt.update(grad(theta, t), state, theta)
+        theta = optlib.apply_updates(theta, updates)
+        ours.append(theta)
+        param.grad = torch.from_numpy(grad(param.detach().numpy().copy(), t))
+        reference.step()
+        if scheduler is not None:
+            scheduler.step()
+        theirs.append(param.detach().numpy().copy())
+    return np.array(ours), np.array(theirs)

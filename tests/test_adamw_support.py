@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import optlib
+from optcases import side_by_side
 from optlib.checks import ADAMW_HINTS, CheckFailed, CheckPassed, check_adamw_step
 
 
@@ -155,17 +156,9 @@ def test_adamw_with_a_schedule_equals_torch_with_lambda_lr(kwargs):
     steps = 300
     schedule = lambda k: 0.05 * 0.5 * (1 + np.cos(np.pi * k / steps))      # cosine to 0
     A = np.diag([0.5, 2.0, 4.0])
-    theta = np.array([1.0, -2.0, 0.5])
-    opt = optlib.adamw(lr=schedule, **kwargs)
-    state = opt.init(theta)
-    p = torch.tensor(theta.copy(), requires_grad=True)
-    reference = torch.optim.AdamW([p], lr=1.0, **kwargs)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(reference, schedule)
-    for t in range(steps):
-        noise = np.sin(np.arange(1, 4) * (t + 1))
-        updates, state = opt.update(A @ theta + noise, state, theta)
-        theta = optlib.apply_updates(theta, updates)
-        p.grad = torch.tensor(A @ p.detach().numpy() + noise)
-        reference.step()
-        scheduler.step()
-        np.testing.assert_allclose(theta, p.detach().numpy(), rtol=1e-12, atol=1e-14)
+    grad = lambda theta, t: A @ theta + np.sin(np.arange(1, 4) * (t + 1))
+    ours, theirs = side_by_side(optlib.adamw(lr=schedule, **kwargs),
+                                lambda params: torch.optim.AdamW(params, lr=1.0, **kwargs),
+                                np.array([1.0, -2.0, 0.5]), grad, steps,
+                                lambda reference: torch.optim.lr_scheduler.LambdaLR(reference, schedule))
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)

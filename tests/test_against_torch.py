@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import optlib
-from optcases import RECIPES, relative_error
+from optcases import RECIPES, relative_error, side_by_side
 from optlib.transforms import radam_rho
 
 torch = pytest.importorskip("torch")
@@ -56,24 +56,8 @@ def make_problem(seed: int = 0):
 def run_both(name: str, kwargs: dict, steps: int = STEPS):
     """The iterates of optlib's recipe and of torch's class, shape (steps, 3, 4) each."""
     theta0, grad = make_problem()
-
-    opt = getattr(optlib, name)(**kwargs)
-    theta = theta0.copy()
-    state = opt.init(theta)
-    ours = []
-    for t in range(steps):
-        updates, state = opt.update(grad(theta, t), state, theta)
-        theta = optlib.apply_updates(theta, updates)
-        ours.append(theta)
-
-    param = torch.nn.Parameter(torch.tensor(theta0, dtype=torch.float64))
-    torch_opt = TORCH[name]([param], foreach=False, **kwargs)
-    theirs = []
-    for t in range(steps):
-        param.grad = torch.from_numpy(grad(param.detach().numpy().copy(), t))
-        torch_opt.step()
-        theirs.append(param.detach().numpy().copy())
-    return np.array(ours), np.array(theirs)
+    return side_by_side(getattr(optlib, name)(**kwargs),
+                        lambda params: TORCH[name](params, foreach=False, **kwargs), theta0, grad, steps)
 
 
 CASES = [

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 import optlib
+from optcases import side_by_side
 
 torch.set_default_dtype(torch.float64)
 
@@ -18,20 +19,11 @@ def test_callable_lr_equals_lambda_lr(make, torch_class, kwargs):
     a, t0 = 0.5, 10.0
     schedule = lambda k: a / (t0 + k)
     A = np.diag([0.5, 2.0, 4.0])
-    theta = np.array([1.0, -2.0, 0.5])
-    opt = make(lr=schedule, **kwargs)
-    state = opt.init(theta)
-    p = torch.tensor(theta.copy(), requires_grad=True)
-    reference = torch_class([p], lr=1.0, **kwargs)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(reference, schedule)
-    for t in range(200):
-        noise = np.sin(np.arange(1, 4) * (t + 1))
-        updates, state = opt.update(A @ theta + noise, state, theta)
-        theta = optlib.apply_updates(theta, updates)
-        p.grad = torch.tensor(A @ p.detach().numpy() + noise)
-        reference.step()
-        scheduler.step()
-        np.testing.assert_allclose(theta, p.detach().numpy(), rtol=1e-12, atol=1e-14)
+    grad = lambda theta, t: A @ theta + np.sin(np.arange(1, 4) * (t + 1))
+    ours, theirs = side_by_side(make(lr=schedule, **kwargs), lambda params: torch_class(params, lr=1.0, **kwargs),
+                                np.array([1.0, -2.0, 0.5]), grad, 200,
+                                lambda reference: torch.optim.lr_scheduler.LambdaLR(reference, schedule))
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
 
 
 from optlib import schedules  # noqa: E402
@@ -81,21 +73,14 @@ def test_schedule_equals_torch_scheduler(name):
 
 def test_a_schedule_drives_an_optimizer_like_torch():
     schedule = schedules.warmup_cosine(0.5, warmup_steps=20, total_steps=200, start_factor=0.1)
-    theta, A = np.array([1.0, -1.0]), np.diag([1.0, 3.0])
-    opt = optlib.sgd(lr=schedule, momentum=0.9)
-    state = opt.init(theta)
-    p = torch.tensor(theta.copy(), requires_grad=True)
-    reference = torch.optim.SGD([p], lr=0.5, momentum=0.9)
-    scheduler = torch.optim.lr_scheduler.SequentialLR(reference, [
-        torch.optim.lr_scheduler.LinearLR(reference, start_factor=0.1, total_iters=20),
-        torch.optim.lr_scheduler.CosineAnnealingLR(reference, T_max=180)], milestones=[20])
-    for _ in range(199):
-        updates, state = opt.update(A @ theta, state, theta)
-        theta = optlib.apply_updates(theta, updates)
-        p.grad = torch.tensor(A @ p.detach().numpy())
-        reference.step()
-        scheduler.step()
-    np.testing.assert_allclose(theta, p.detach().numpy(), rtol=1e-9, atol=1e-14)
+    A = np.diag([1.0, 3.0])
+    ours, theirs = side_by_side(
+        optlib.sgd(lr=schedule, momentum=0.9), lambda params: torch.optim.SGD(params, lr=0.5, momentum=0.9),
+        np.array([1.0, -1.0]), lambda theta, t: A @ theta, 199,
+        lambda reference: torch.optim.lr_scheduler.SequentialLR(reference, [
+            torch.optim.lr_scheduler.LinearLR(reference, start_factor=0.1, total_iters=20),
+            torch.optim.lr_scheduler.CosineAnnealingLR(reference, T_max=180)], milestones=[20]))
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-14)
 
 
 def test_schedules_sweep_arrays_of_rates():

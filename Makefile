@@ -25,7 +25,7 @@ export OMP_NUM_THREADS ?= 1
 NBVAL  := --nbval --nbval-sanitize-with tools/nbval_sanitize.cfg --nbval-current-env -n 2 --dist loadfile
 
 .PHONY: help book pdf test unit nbval build-strict student site chromium environments notebooks figures \
-	benchmarks assignments grade clean
+	benchmarks assignments grade constraints clean
 
 help:
 	@echo "make book        build the site into _build/html"
@@ -36,15 +36,16 @@ help:
 	@echo "make notebooks   re-execute every chapter in place (before committing)"
 	@echo "make figures     regenerate the canonical figures in figures/"
 	@echo "make benchmarks  time optlib's vectorised runs and the explorer"
+	@echo "make constraints refresh constraints.txt (the exact versions installed) from the newest releases"
 	@echo "make student     the student edition: the site without solutions, into _build/student/html"
 	@echo "make assignments nbgrader notebooks to hand out and the instructor's set, in _build/course"
 	@echo "make grade SUBMISSIONS=<folder>"
 	@echo "                 grade <folder>/<student>/<chapter>.ipynb; scores in _build/course/grades.csv"
 
-$(STAMP): requirements.txt requirements-book.txt requirements-test.txt pyproject.toml
+$(STAMP): requirements.txt requirements-book.txt requirements-test.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -qq --upgrade pip
-	$(BIN)/python -m pip install -qq -r requirements-test.txt
+	$(BIN)/python -m pip install -qq -c constraints.txt -r requirements-test.txt
 	touch $(STAMP)
 
 # tools/build_book.py: `jupyter-book build . -W -n --keep-going` (warnings are errors).
@@ -118,6 +119,14 @@ figures: $(STAMP)
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/run_speed.py
 	$(BIN)/python benchmarks/explorer_speed.py
+
+# constraints.txt from the newest releases the requirement files allow, in a scratch environment.
+constraints:
+	rm -rf $(VENV)-constraints && $(PYTHON) -m venv $(VENV)-constraints
+	$(VENV)-constraints/bin/python -m pip install -qq -r requirements-test.txt
+	{ sed -n '/^#/p' constraints.txt; $(VENV)-constraints/bin/python -m pip freeze --exclude-editable | \
+		grep -viE '^(torch|optlib)=='; } > constraints.new && mv constraints.new constraints.txt
+	rm -rf $(VENV)-constraints
 
 clean:
 	rm -rf _build

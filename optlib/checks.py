@@ -941,16 +941,25 @@ def adamax_replay(grads, lr, beta1, beta2, eps, *, eps_at: str = "max", norm: st
         return -lr * m_hat / denominator
 
 
-def _adamax_hint(message: str, *variants: dict):
-    """A hint that fires when the step equals that of one of ``variants`` (keywords of adamax_replay)."""
-    def hint(c: AdamaxStepContext):
-        p = c.hyperparameters
+def _replay_hint(replay: Callable, names: tuple, message: str, *variants: dict):
+    """A hint that fires when the step equals that of one of ``variants``: keywords of
+    ``replay(gradients so far, *hyperparameters named by names, **variant)``. A variant
+    that restarts the state or freezes the count is skipped at the first step, where it
+    equals the reference."""
+    def hint(c: StepContext):
+        arguments = [c.hyperparameters[name] for name in names]
         for variant in variants:
-            step = adamax_replay(c.grads, p["lr"], p["beta1"], p["beta2"], p["eps"], **variant)
-            if _close(c.got_step, step):          # an infinite step matches an infinite one
+            if c.t == 1 and (variant.get("restart") or variant.get("count")):
+                continue
+            if _close(c.got_step, replay(c.grads, *arguments, **variant)):   # inf matches inf
                 return message
         return None
     return hint
+
+
+def _adamax_hint(message: str, *variants: dict):
+    """A hint that fires when the step equals that of one of ``variants`` (keywords of adamax_replay)."""
+    return _replay_hint(adamax_replay, ("lr", "beta1", "beta2", "eps"), message, *variants)
 
 
 hint_adamax_eps_outside = _adamax_hint(
@@ -1137,17 +1146,7 @@ def adam_replay(grads, lr, betas, eps, *, eps_at: str = "after", power_shift: in
 
 def _adam_hint(message: str, *variants: dict):
     """A hint that fires when the step equals that of one of ``variants`` (keywords of adam_replay)."""
-    def hint(c: AdamStepContext):
-        p = c.hyperparameters
-        for variant in variants:
-            if variant.get("restart") or variant.get("count"):
-                if c.t == 1:                    # the same as the reference at the first step
-                    continue
-            step = adam_replay(c.grads, p["lr"], p["betas"], p["eps"], **variant)
-            if _close(c.got_step, step):
-                return message
-        return None
-    return hint
+    return _replay_hint(adam_replay, ("lr", "betas", "eps"), message, *variants)
 
 
 def hint_adam_first_step_not_finite(c: AdamStepContext):
@@ -1340,14 +1339,7 @@ def adadelta_replay(grads, lr, rho, eps, *, eps_at: str = "inside", v_used: str 
 
 def _adadelta_hint(message: str, *variants: dict):
     """A hint that fires when the step equals that of one of ``variants`` (keywords of adadelta_replay)."""
-    def hint(c: AdadeltaStepContext):
-        p = c.hyperparameters
-        for variant in variants:
-            step = adadelta_replay(c.grads, p["lr"], p["rho"], p["eps"], **variant)
-            if _close(c.got_step, step):
-                return message
-        return None
-    return hint
+    return _replay_hint(adadelta_replay, ("lr", "rho", "eps"), message, *variants)
 
 
 hint_adadelta_eps_outside = _adadelta_hint(

@@ -268,19 +268,22 @@ class SoftmaxRegression:
         theta = np.asarray(theta, dtype=float)
         return theta.reshape(theta.shape[:-1] + (self.X.shape[1], self.classes))
 
-    def _loss_and_grad(self, theta, X, y):
+    def _loss_and_grad(self, theta, X, y, *, with_grad: bool = True):
+        """The mean cross-entropy on (X, y) and, if ``with_grad``, its gradient (else None)."""
         logits = X @ self.weights(theta)                                 # (..., m, K)
         shifted = logits - logits.max(axis=-1, keepdims=True)
         log_norm = np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
         log_p = shifted - log_norm
         onehot = np.eye(self.classes)[y]                                 # (..., m, K)
         loss = -np.mean(np.sum(onehot * log_p, axis=-1), axis=-1)
+        if not with_grad:
+            return loss, None
         grad_w = np.swapaxes(X, -1, -2) @ (np.exp(log_p) - onehot) / X.shape[-2]
         return loss, grad_w.reshape(grad_w.shape[:-2] + (-1,))
 
     def value(self, theta) -> np.ndarray:
         theta = np.asarray(theta, dtype=float)
-        loss, _ = self._loss_and_grad(theta, self.X, self.y)
+        loss, _ = self._loss_and_grad(theta, self.X, self.y, with_grad=False)
         return loss + 0.5 * self.l2 * np.sum(theta * theta, axis=-1)
 
     def grad(self, theta) -> np.ndarray:
@@ -487,13 +490,16 @@ class MLPClassifier:
         logits = hidden @ W2 + b2[..., None, :]
         return hidden, logits
 
-    def _loss_and_grad(self, theta, X, y):
+    def _loss_and_grad(self, theta, X, y, *, with_grad: bool = True):
+        """The mean cross-entropy on (X, y) and, if ``with_grad``, its gradient by backpropagation (else None)."""
         W1, b1, W2, b2 = self.unpack(theta)
         hidden, logits = self._forward(theta, X)
         shifted = logits - logits.max(axis=-1, keepdims=True)
         log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
         onehot = np.eye(self.classes)[y]
         loss = -np.mean(np.sum(onehot * log_p, axis=-1), axis=-1)
+        if not with_grad:
+            return loss, None
         d_logits = (np.exp(log_p) - onehot) / X.shape[-2]             # (..., m, K)
         d_hidden = (d_logits @ np.swapaxes(W2, -1, -2)) * (1 - hidden * hidden)
         grads = [np.swapaxes(X, -1, -2) @ d_hidden, d_hidden.sum(axis=-2),

@@ -67,6 +67,8 @@ c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.course_id = "{course_id}"
 # A chapter's experiments may take a while; a student's infinite loop should not hang grading.
 c.Execute.timeout = 120
+# On a busy machine (a test run on two cores, say) a kernel can take more than the default minute to start.
+c.Execute.startup_timeout = 300
 # A locked cell that a student deleted is put back (and run) rather than lost.
 c.OverwriteCells.add_missing_cells = True
 # An empty code answer stays runnable: "Run All" must reach the checks after it.

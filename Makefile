@@ -15,11 +15,12 @@ export OPENBLAS_NUM_THREADS ?= 1
 # pick for them (AVX-512 on some Intel machines, AVX2 on AMD ones), and the last bits those kernels
 # round differently grow, in a chaotic run, into different printed digits. These pin the common
 # AVX2 paths: OpenBLAS's Haswell kernels, numpy without its AVX-512 loops (its float64 power, exp
-# and log then call the C library, as on AVX2 machines), and PyTorch's, MKL's and oneDNN's AVX2 code.
+# and log then call the C library, as on AVX2 machines), PyTorch's and oneDNN's AVX2 code, and MKL's
+# COMPATIBLE branch (the only one Intel documents as giving the same results on other vendors' CPUs).
 export OPENBLAS_CORETYPE ?= Haswell
 export NPY_DISABLE_CPU_FEATURES ?= X86_V4 AVX512_ICL AVX512_SPR
 export ATEN_CPU_CAPABILITY ?= avx2
-export MKL_CBWR ?= AVX2
+export MKL_CBWR ?= COMPATIBLE
 export ONEDNN_MAX_CPU_ISA ?= AVX2
 export OMP_NUM_THREADS ?= 1
 NBVAL  := --nbval --nbval-sanitize-with tools/nbval_sanitize.cfg --nbval-current-env -n 2 --dist loadfile

@@ -9,6 +9,10 @@
 - *Binder-like*: a fresh virtual environment made from ``requirements.txt``
   alone, as repo2docker makes it.
 
+Both install under ``constraints.txt``: the packages are only those, at the
+versions the book was last checked with, so that a release made since cannot
+fail a run that nothing in the book changed.
+
 Each environment gets its own Jupyter kernel; the chapters run in a copy of
 ``chapters/`` (the committed notebooks are not touched). Slow (several
 minutes), so ``make test`` runs it as a separate step (``make environments``).
@@ -42,7 +46,8 @@ def make_environment(directory: Path, install: list[str], cwd: Path) -> Path:
     """A fresh virtual environment in ``directory`` with ``pip install *install``; returns its python."""
     venv.EnvBuilder(with_pip=True, clear=True).create(directory)
     python = directory / "bin" / "python"
-    subprocess.run([python, "-m", "pip", "install", "-qq", *install], cwd=cwd, check=True)
+    subprocess.run([python, "-m", "pip", "install", "-qq", "-c", str(ROOT / "constraints.txt"), *install],
+                   cwd=cwd, check=True)
     return python
 
 
@@ -79,7 +84,8 @@ def environment(request, tmp_path_factory):
 def test_chapter_runs_top_to_bottom(environment, chapter, monkeypatch):
     kernel, workdir, variables, python = environment
     if chapter in TORCH_CHAPTERS:      # as in Colab, where torch is preinstalled
-        subprocess.run([python, "-m", "pip", "install", "-qq", TORCH], check=True)
+        subprocess.run([python, "-m", "pip", "install", "-qq", "-c", str(ROOT / "constraints.txt"), TORCH],
+                       check=True)
     for key, value in variables.items():
         monkeypatch.setenv(key, value)
     notebook = nbformat.read(workdir / chapter, as_version=4)

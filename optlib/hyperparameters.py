@@ -53,7 +53,7 @@ def hyperparameter(value, name: str, description: str, *, low=None, high=None,
         else:
             index = tuple(int(i) for i in np.argwhere(bad)[0])
             shown = f"{name}[{', '.join(map(str, index))}]={float(array[index])!r}"
-            must = f"every entry must be finite" + (f" with {rule}" if rule else "")
+            must = "every entry must be finite" + (f" with {rule}" if rule else "")
         raise ValueError(f"Invalid {description}: {shown} ({must})")
     return float(array) if array.ndim == 0 else array
 

@@ -105,7 +105,7 @@ def test_each_typical_mistake_gets_its_own_hint(name):
     with pytest.raises(CheckFailed) as failure:
         check_adam_step(step)
     message = str(failure.value)
-    assert f"Hint: " in message and hint in message, message
+    assert "Hint: " in message and hint in message, message
     others = [h for n, (_, h) in MISTAKES.items() if h != hint]
     assert not any(other in message for other in others), message
 

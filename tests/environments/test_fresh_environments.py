@@ -21,10 +21,8 @@ minutes), so ``make test`` runs it as a separate step (``make environments``).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 import venv
 from pathlib import Path
 
